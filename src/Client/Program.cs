@@ -1,8 +1,3 @@
-using System.CommandLine;
-using OrleansHub.Client.Commands;
+using OrleansHub.Client;
 
-var root = new RootCommand("orleanshub: hubness analysis, feature extraction and catalogue tools for audio music similarity.");
-root.Subcommands.Add(AnalyzeCommand.Create());
-root.Subcommands.Add(FeaturesCommand.Create());
-
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CommandLine.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
