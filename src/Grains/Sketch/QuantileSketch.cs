@@ -52,7 +52,7 @@ public sealed class QuantileSketch
     /// <summary>Mean of the values (exact up to float64 rounding; 0 when empty).</summary>
     public double Mean => _mean;
 
-    /// <summary>Population variance M2 / N of the values (0 when N &lt; 2... or empty).</summary>
+    /// <summary>Population variance M2 / N of the values (0 when empty).</summary>
     public double PopulationVariance => Count > 0 ? _m2 / Count : 0;
 
     /// <summary>True while the sketch still stores every value exactly (N ≤ Q).</summary>
@@ -77,10 +77,10 @@ public sealed class QuantileSketch
         {
             sorted[i] = CheckFinite(values[i]);
             sketch.Accumulate(values[i], +1);
+            sketch.Count++;
         }
 
         Array.Sort(sorted);
-        sketch.Count = values.Length;
         sketch.PlaceKnotsExact(sorted);
         return sketch;
     }
@@ -173,10 +173,12 @@ public sealed class QuantileSketch
     }
 
     /// <summary>
-    /// Estimated count of values ≤ d (exact while <see cref="IsExact"/>).
+    /// Estimated count of values ≤ d (exact while <see cref="IsExact"/>). The probe is rounded to
+    /// float32 first, like the stored values, so that a value compares equal to itself.
     /// </summary>
-    public double CountAtMost(double d)
+    public double CountAtMost(double value)
     {
+        double d = (float)value;
         if (Count == 0)
         {
             return 0;

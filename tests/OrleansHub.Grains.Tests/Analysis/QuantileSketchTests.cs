@@ -1,0 +1,145 @@
+using FluentAssertions;
+using OrleansHub.Grains.Sketch;
+
+namespace OrleansHub.Grains.Tests.Analysis;
+
+public sealed class QuantileSketchTests
+{
+    [Fact]
+    public void Sketch_FewerValuesThanKnots_IsExact()
+    {
+        var sketch = new QuantileSketch(16);
+        double[] values = [5, 1, 3, 3, 9, 7];
+        foreach (var v in values)
+        {
+            sketch.Add(v);
+        }
+
+        sketch.IsExact.Should().BeTrue();
+        foreach (var probe in new[] { 0.5, 1, 2, 3, 3.5, 9, 10 })
+        {
+            sketch.CountAtMost(probe).Should().Be(values.Count(v => v <= probe));
+        }
+
+        sketch.Mean.Should().BeApproximately(values.Average(), 1e-12);
+        sketch.PopulationVariance.Should().BeApproximately(values.Sum(v => Math.Pow(v - values.Average(), 2)) / values.Length, 1e-12);
+    }
+
+    [Theory]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(256)]
+    public void Sketch_StreamedLogNormal_CdfWithinTwoOverQ(int q)
+    {
+        // Knot levels ((i+1)/Q)² are at most 2/Q apart in probability, so a bucket holds at most
+        // a 2/Q share; interpolation inside one bucket cannot be further off than that.
+        var tolerance = 2.0 / q;
+        var rng = new Random(q);
+        var values = Enumerable.Range(0, 20_000).Select(_ => Math.Exp(2 * Gaussian(rng))).ToArray();
+        var sketch = QuantileSketch.FromValues(values.AsSpan(0, 100), q);
+        foreach (var v in values.Skip(100))
+        {
+            sketch.Add(v);
+        }
+
+        var sorted = values.OrderBy(v => v).ToArray();
+        var worst = 0.0;
+        for (var p = 0.001; p < 1; p += 0.01)
+        {
+            var probe = sorted[(int)(p * sorted.Length)];
+            var exact = (double)sorted.Count(v => v <= probe) / sorted.Length;
+            worst = Math.Max(worst, Math.Abs(sketch.Cdf(probe) - exact));
+        }
+
+        worst.Should().BeLessThan(tolerance);
+        sketch.Count.Should().Be(values.Length);
+        sketch.Mean.Should().BeApproximately(values.Average(), 1e-9 * values.Average());
+    }
+
+    [Fact]
+    public void Sketch_AddThenRemove_RestoresCountsAndMoments()
+    {
+        var rng = new Random(3);
+        var baseValues = Enumerable.Range(0, 500).Select(_ => rng.NextDouble() * 100).ToArray();
+        var sketch = QuantileSketch.FromValues(baseValues, 32);
+        var before = Enumerable.Range(0, 101).Select(i => sketch.CountAtMost(i)).ToArray();
+        var extra = Enumerable.Range(0, 50).Select(_ => rng.NextDouble() * 100).ToArray();
+        foreach (var v in extra)
+        {
+            sketch.Add(v);
+        }
+
+        foreach (var v in extra)
+        {
+            sketch.Remove(v);
+        }
+
+        sketch.Count.Should().Be(500);
+        Enumerable.Range(0, 101).Select(i => sketch.CountAtMost(i)).Should().Equal(before);
+        sketch.Mean.Should().BeApproximately(baseValues.Average(), 1e-9);
+    }
+
+    [Fact]
+    public void Sketch_ExactModeRemoveOfUnknownValue_Throws()
+    {
+        var sketch = new QuantileSketch(8);
+        sketch.Add(1);
+        var act = () => sketch.Remove(2);
+        act.Should().Throw<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void Sketch_NonFinite_IsRejected()
+    {
+        var sketch = new QuantileSketch(8);
+        var act = () => sketch.Add(double.NaN);
+        act.Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
+    public void Sketch_ManyDuplicates_StaysMonotoneAndBounded()
+    {
+        var sketch = new QuantileSketch(16);
+        for (var i = 0; i < 5000; i++)
+        {
+            sketch.Add(i % 3);
+        }
+
+        var previous = -1.0;
+        foreach (var probe in new[] { -1, 0, 0.5, 1, 1.5, 2, 3 })
+        {
+            var f = sketch.Cdf(probe);
+            f.Should().BeInRange(0, 1).And.BeGreaterThanOrEqualTo(previous);
+            previous = f;
+        }
+
+        sketch.Cdf(2).Should().Be(1);
+        sketch.Cdf(-1).Should().Be(0);
+    }
+
+    [Fact]
+    public void Sketch_SameCalls_GiveSameBits()
+    {
+        static QuantileSketch Build()
+        {
+            var rng = new Random(9);
+            var s = new QuantileSketch(64);
+            for (var i = 0; i < 3000; i++)
+            {
+                s.Add(Math.Exp(Gaussian(rng)));
+            }
+
+            return s;
+        }
+
+        var a = Build();
+        var b = Build();
+        for (var p = 0.0; p < 10; p += 0.37)
+        {
+            a.Cdf(p).Should().Be(b.Cdf(p));
+        }
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
