@@ -129,12 +129,23 @@ public sealed class KaiserResampler
         var lastNum = (firstOutput + output.Length - 1) * Down;
         var lo = (firstNum / Up) - halfTaps + 1;
         var hi = (lastNum / Up) + halfTaps;
-        var padded = new float[hi - lo + 1];
-        var copyFrom = Math.Max(lo, chunkStart);
-        var copyTo = Math.Min(hi, chunkStart + chunk.Length - 1);
-        if (copyTo >= copyFrom)
+        ReadOnlySpan<float> padded;
+        if (lo >= chunkStart && hi < chunkStart + chunk.Length)
         {
-            chunk.Slice((int)(copyFrom - chunkStart), (int)(copyTo - copyFrom + 1)).CopyTo(padded.AsSpan((int)(copyFrom - lo)));
+            // The chunk covers every tap window: use it in place.
+            padded = chunk[(int)(lo - chunkStart)..];
+        }
+        else
+        {
+            var copy = new float[hi - lo + 1];
+            var copyFrom = Math.Max(lo, chunkStart);
+            var copyTo = Math.Min(hi, chunkStart + chunk.Length - 1);
+            if (copyTo >= copyFrom)
+            {
+                chunk.Slice((int)(copyFrom - chunkStart), (int)(copyTo - copyFrom + 1)).CopyTo(copy.AsSpan((int)(copyFrom - lo)));
+            }
+
+            padded = copy;
         }
 
         var table = _table;
@@ -153,7 +164,7 @@ public sealed class KaiserResampler
             }
 
             var start = (int)(i0 - halfTaps + 1 - lo);
-            output[j] = TensorPrimitives.Dot(padded.AsSpan(start, taps), table.AsSpan(p * taps, taps));
+            output[j] = TensorPrimitives.Dot(padded.Slice(start, taps), table.AsSpan(p * taps, taps));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OrleansHub.Grains.Model;
 
 namespace OrleansHub.Audio;
@@ -65,15 +66,10 @@ public sealed class MfccExtractor
             _fft.PowerSpectrum(_frame, _power);
             var row = db.AsSpan(t * MelBands, MelBands);
             _bank.Apply(_power, row);
-            for (var b = 0; b < MelBands; b++)
-            {
-                var v = 10.0 * Math.Log10(Math.Max(row[b], PowerFloor));
-                row[b] = v;
-                if (v > max)
-                {
-                    max = v;
-                }
-            }
+            TensorPrimitives.Max(row, PowerFloor, row);
+            TensorPrimitives.Log10(row, row);
+            TensorPrimitives.Multiply(row, 10.0, row);
+            max = Math.Max(max, TensorPrimitives.Max<double>(row));
         }
 
         var floor = max - TopDb;
