@@ -33,9 +33,9 @@ internal static class FeaturesCommand
             Description = "Song label: the name of the file's folder (parent-folder) or none.",
             DefaultValueFactory = _ => "parent-folder",
         };
-        labelFrom.AcceptOnlyFromAmong("parent-folder", "none");
-        var parallel = new Option<int>("--parallel", "-j") { Description = "Files analysed at once.", DefaultValueFactory = _ => 2 };
-        var timeout = new Option<int>("--decode-timeout") { Description = "Seconds one ffmpeg/ffprobe run may take before it is killed.", DefaultValueFactory = _ => 300 };
+        // Numbers are parsed here rather than by the parser so that every usage error exits with 2.
+        var parallel = new Option<string>("--parallel", "-j") { Description = "Files analysed at once (1-256).", DefaultValueFactory = _ => "2" };
+        var timeout = new Option<string>("--decode-timeout") { Description = "Seconds one ffmpeg/ffprobe run may take before it is killed.", DefaultValueFactory = _ => "300" };
         var plain = new Option<bool>("--plain-progress") { Description = "Periodic progress lines instead of a progress bar, even on a terminal." };
 
         var command = new Command(
@@ -49,15 +49,48 @@ internal static class FeaturesCommand
         command.Options.Add(parallel);
         command.Options.Add(timeout);
         command.Options.Add(plain);
-        command.SetAction((parseResult, cancellationToken) => RunAsync(
-            parseResult.GetValue(inputs) ?? [],
-            parseResult.GetValue(output),
-            parseResult.GetValue(labelFrom) == "none" ? LabelSource.None : LabelSource.ParentFolder,
-            parseResult.GetValue(parallel),
-            parseResult.GetValue(timeout),
-            parseResult.GetValue(plain),
-            cancellationToken));
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var usage = UsageError(parseResult.GetValue(inputs) ?? [], parseResult.GetValue(labelFrom), parseResult.GetValue(parallel), parseResult.GetValue(timeout), out var parallelValue, out var timeoutValue);
+            if (usage is not null)
+            {
+                await Console.Error.WriteLineAsync("features: " + usage).ConfigureAwait(false);
+                return ExitUsage;
+            }
+
+            return await RunAsync(
+                parseResult.GetValue(inputs) ?? [],
+                parseResult.GetValue(output),
+                parseResult.GetValue(labelFrom) == "none" ? LabelSource.None : LabelSource.ParentFolder,
+                parallelValue,
+                timeoutValue,
+                parseResult.GetValue(plain),
+                cancellationToken).ConfigureAwait(false);
+        });
         return command;
+    }
+
+    private static string? UsageError(IReadOnlyList<string> inputs, string? labelFrom, string? parallel, string? timeout, out int parallelValue, out int timeoutValue)
+    {
+        timeoutValue = 0;
+        if (!int.TryParse(parallel, NumberStyles.Integer, CultureInfo.InvariantCulture, out parallelValue))
+        {
+            return $"--parallel must be a whole number, got '{parallel}'";
+        }
+
+        if (!int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out timeoutValue))
+        {
+            return $"--decode-timeout must be a whole number of seconds, got '{timeout}'";
+        }
+
+        if (labelFrom is not ("parent-folder" or "none"))
+        {
+            return $"--label-from must be parent-folder or none, got '{labelFrom}'";
+        }
+
+        // An input that looks like an option and is no file or folder is a mistyped option.
+        var unknown = inputs.FirstOrDefault(t => t.StartsWith('-') && !File.Exists(t) && !Directory.Exists(t));
+        return unknown is null ? null : $"unknown option '{unknown}'";
     }
 
     private static async Task<int> RunAsync(string[] arguments, string? outPath, LabelSource labels, int parallel, int timeoutSeconds, bool plain, CancellationToken cancellationToken)
