@@ -16,7 +16,7 @@ namespace OrleansHub.Grains.Analysis;
 /// <remarks>
 /// Counts are stored as 16-bit integers (biased by −32768 so signed order equals count order)
 /// when n ≤ 65,536 and as 32-bit integers otherwise; rows are separate arrays, so the matrix is
-/// not bounded by the maximum array length. Building costs one sort per row, O(n² log n), in
+/// not bounded by the maximum array length. Building costs one radix sort per row, O(n²), in
 /// parallel over rows.
 /// </remarks>
 public sealed class RankMatrix
@@ -54,12 +54,19 @@ public sealed class RankMatrix
         if (n <= ShortLimit)
         {
             var g = NewRows<short>(n);
-            FillRows(distances, options, (x, t, value) => g[x][t] = (short)(value - 32768));
+            FillRows(distances, options, (x, greater) =>
+            {
+                var row = g[x];
+                for (var t = 0; t < n; t++)
+                {
+                    row[t] = (short)(greater[t] - 32768);
+                }
+            });
             return new RankMatrix(n, g, Transpose(g, options), null, null);
         }
 
         var gi = NewRows<int>(n);
-        FillRows(distances, options, (x, t, value) => gi[x][t] = value);
+        FillRows(distances, options, (x, greater) => greater.AsSpan(0, n).CopyTo(gi[x]));
         return new RankMatrix(n, null, null, gi, Transpose(gi, options));
     }
 
@@ -156,33 +163,34 @@ public sealed class RankMatrix
         return rows;
     }
 
-    private static void FillRows(DistanceMatrix distances, ParallelOptions options, Action<int, int, int> store)
+    private static void FillRows(DistanceMatrix distances, ParallelOptions options, Action<int, int[]> storeRow)
     {
         var n = distances.Count;
         Parallel.For(
             0,
             n,
             options,
-            () => (Keys: new double[Math.Max(0, n - 1)], Items: new int[Math.Max(0, n - 1)]),
-            (x, _, buffers) =>
+            () => new RowWorkspace(n),
+            (x, _, ws) =>
             {
                 var row = distances.Row(x);
-                var keys = buffers.Keys;
-                var items = buffers.Items;
+                var keys = ws.Keys;
+                var items = ws.Items;
                 var m = 0;
                 for (var t = 0; t < n; t++)
                 {
                     if (t != x)
                     {
-                        keys[m] = row[t];
+                        keys[m] = OrderedBits(row[t]);
                         items[m] = t;
                         m++;
                     }
                 }
 
-                Array.Sort(keys, items);
+                RadixSort(ws, m);
 
                 // Walk down from the largest distance; equal distances share one count.
+                var greaterRow = ws.Greater;
                 var p = m - 1;
                 while (p >= 0)
                 {
@@ -195,16 +203,102 @@ public sealed class RankMatrix
                     var greater = m - 1 - p;
                     for (var q = start; q <= p; q++)
                     {
-                        store(x, items[q], greater);
+                        greaterRow[items[q]] = greater;
                     }
 
                     p = start - 1;
                 }
 
-                store(x, x, n - 1);
-                return buffers;
+                greaterRow[x] = n - 1;
+                storeRow(x, greaterRow);
+                return ws;
             },
             _ => { });
+    }
+
+    // Order-preserving map of a finite double onto ulong (−0 and +0 map to the same key).
+    private static ulong OrderedBits(double value)
+    {
+        var bits = BitConverter.DoubleToUInt64Bits(value == 0 ? 0.0 : value);
+        return (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
+    }
+
+    /// <summary>
+    /// LSD radix sort of ws.Keys[..m] carrying ws.Items, 11-bit digits (6 passes), skipping every
+    /// pass whose digit is the same for all keys (typically the exponent passes of one row).
+    /// Stable, O(m) per pass; several times faster than a comparison sort for rows of 10⁴ songs.
+    /// </summary>
+    private static void RadixSort(RowWorkspace ws, int m)
+    {
+        const int Bits = 11;
+        const int Radix = 1 << Bits;
+        const int Passes = 6;
+        var hist = ws.Histogram;
+        Array.Clear(hist);
+        var keys = ws.Keys;
+        var items = ws.Items;
+        for (var i = 0; i < m; i++)
+        {
+            var k = keys[i];
+            for (var pass = 0; pass < Passes; pass++)
+            {
+                hist[(pass * Radix) + (int)((k >> (pass * Bits)) & (Radix - 1))]++;
+            }
+        }
+
+        var srcKeys = keys;
+        var srcItems = items;
+        var dstKeys = ws.KeysTmp;
+        var dstItems = ws.ItemsTmp;
+        for (var pass = 0; pass < Passes; pass++)
+        {
+            var h = hist.AsSpan(pass * Radix, Radix);
+            var first = (int)((srcKeys[0] >> (pass * Bits)) & (Radix - 1));
+            if (m == 0 || h[first] == m)
+            {
+                continue;
+            }
+
+            var running = 0;
+            for (var b = 0; b < Radix; b++)
+            {
+                var c = h[b];
+                h[b] = running;
+                running += c;
+            }
+
+            for (var i = 0; i < m; i++)
+            {
+                var k = srcKeys[i];
+                var pos = h[(int)((k >> (pass * Bits)) & (Radix - 1))]++;
+                dstKeys[pos] = k;
+                dstItems[pos] = srcItems[i];
+            }
+
+            (srcKeys, dstKeys) = (dstKeys, srcKeys);
+            (srcItems, dstItems) = (dstItems, srcItems);
+        }
+
+        if (!ReferenceEquals(srcKeys, keys))
+        {
+            Array.Copy(srcKeys, keys, m);
+            Array.Copy(srcItems, items, m);
+        }
+    }
+
+    private sealed class RowWorkspace(int n)
+    {
+        public ulong[] Keys { get; } = new ulong[Math.Max(1, n)];
+
+        public ulong[] KeysTmp { get; } = new ulong[Math.Max(1, n)];
+
+        public int[] Items { get; } = new int[Math.Max(1, n)];
+
+        public int[] ItemsTmp { get; } = new int[Math.Max(1, n)];
+
+        public int[] Greater { get; } = new int[Math.Max(1, n)];
+
+        public int[] Histogram { get; } = new int[6 << 11];
     }
 
     private static T[][] Transpose<T>(T[][] g, ParallelOptions options)

@@ -91,6 +91,25 @@ internal static class TestMatrices
         return d;
     }
 
+    /// <summary>Distances of 0 written as +0 and −0 at random: they must compare equal everywhere.</summary>
+    public static double[,] SignedZeros(int n, int seed)
+    {
+        var d = ManyTies(n, seed, 3);
+        var rng = new Random(seed);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                if (i != j && d[i, j] == 1)
+                {
+                    d[i, j] = rng.Next(2) == 0 ? 0.0 : -0.0;
+                }
+            }
+        }
+
+        return d;
+    }
+
     public static DistanceMatrix ToMatrix(double[,] d)
     {
         var n = d.GetLength(0);
@@ -118,6 +137,7 @@ internal static class TestMatrices
         yield return ["tiny-2", Euclidean(2, 8)];
         yield return ["tiny-3", Euclidean(3, 9)];
         yield return ["tiny-6", ManyTies(6, 10, 2)];
+        yield return ["signed-zeros-40", SignedZeros(40, 11)];
     }
 
     private static double NextGaussian(Random rng) =>
