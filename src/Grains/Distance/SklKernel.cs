@@ -271,32 +271,14 @@ public static class SklKernel
         return Fold16(s);
     }
 
+    /// <summary>
+    /// One row after another: a purely sequential stream is what the hardware prefetchers follow
+    /// best (measured faster than interleaving 2 or 4 rows, which saves query loads but splits the
+    /// stream); the out-of-order core overlaps the 29-FMA chains of consecutive rows.
+    /// </summary>
     private static void OneToMany512(ref float q, ref float w, ref float d, int rowCount)
     {
-        var r = 0;
-        for (; r + 4 <= rowCount; r += 4)
-        {
-            ref var w0 = ref Unsafe.Add(ref w, r * Stride);
-            ref var w1 = ref Unsafe.Add(ref w0, Stride);
-            ref var w2 = ref Unsafe.Add(ref w0, 2 * Stride);
-            ref var w3 = ref Unsafe.Add(ref w0, 3 * Stride);
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (nuint k = 0; k < Stride; k += 16)
-            {
-                var a = Vector512.LoadUnsafe(ref q, k);
-                s0 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref w0, k), s0);
-                s1 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref w1, k), s1);
-                s2 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref w2, k), s2);
-                s3 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref w3, k), s3);
-            }
-
-            Unsafe.Add(ref d, r) = Fold16(s0);
-            Unsafe.Add(ref d, r + 1) = Fold16(s1);
-            Unsafe.Add(ref d, r + 2) = Fold16(s2);
-            Unsafe.Add(ref d, r + 3) = Fold16(s3);
-        }
-
-        for (; r < rowCount; r++)
+        for (var r = 0; r < rowCount; r++)
         {
             Unsafe.Add(ref d, r) = Dot512(ref q, ref Unsafe.Add(ref w, r * Stride));
         }
