@@ -11,7 +11,7 @@ public sealed class SklKernelDeterminismTests
 {
     private const int S = SklPacking.Stride;
 
-    public static TheoryData<int> RowCounts => [0, 1, 2, 3, 4, 5, 15, 16, 17, 33, 255, 256, 257, 263];
+    public static TheoryData<int> RowCounts => [0, 1, 2, 3, 4, 5, 15, 16, 17, 33, 255, 256, 257, 263, 512, 513, 515, 1031];
 
     [Theory]
     [MemberData(nameof(RowCounts))]
