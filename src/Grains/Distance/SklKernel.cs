@@ -33,7 +33,9 @@ namespace OrleansHub.Grains.Distance;
 /// |D̂| ≤ M (1u): since D ≥ 0, ¼·Q·W = D + 10 ≤ M. The float64 packing errors are of order 1e-16·M
 /// and are absorbed. M is large (and so is the error) when the inverse covariances are large
 /// and the centred means are far apart; for typical MFCC Gaussians M is a few hundred to a few
-/// thousand, i.e. an absolute error of a few 1e-3 at most.
+/// thousand, i.e. an absolute error of a few 1e-3 at most. The bound is a worst case: on seeded
+/// random MFCC-scale, ill-conditioned (eigenvalues 1e-4..1e4) and near-singular sets the observed
+/// error was at most 2.6·u·M (1.6e-4 absolute for the MFCC-scale songs).
 /// </para>
 /// <para>
 /// Non-finite inputs propagate (NaN in, NaN out); the kernel itself never produces a NaN from
