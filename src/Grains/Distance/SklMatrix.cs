@@ -27,7 +27,9 @@ public static class SklMatrix
     /// <see cref="SklKernel.ManyToMany"/> against all earlier songs; the largest blocks start first.
     /// Every entry is one kernel evaluation in the kernel's canonical order, so the result is
     /// bit-identical for any degree of parallelism and equal to <see cref="SklKernel.OneToMany"/>.
-    /// Accuracy is that of the kernel (see <see cref="SklKernel"/>).
+    /// Accuracy is that of the kernel (see <see cref="SklKernel"/>). Memory is n² doubles (80 MB
+    /// at n = 3,162), so this is for evaluation-sized catalogues; a streaming engine uses
+    /// <see cref="EarlierRow"/> per insert instead.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is 0 or below −1.</exception>
     public static double[] AllPairs(IReadOnlyList<GaussianModel> songs, int maxDegreeOfParallelism = -1)
