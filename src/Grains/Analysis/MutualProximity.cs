@@ -109,7 +109,7 @@ public static class MutualProximity
 
             case Method.MpQuantile:
             {
-                var sketches = StreamSketches(distances, options.Quantiles);
+                var sketches = StreamSketches(distances, options.Quantiles, options.MaxDegreeOfParallelism);
                 return new PairScorer(distances, method, (x, t) =>
                     sketches[x].Survival(distances[x, t]) * sketches[t].Survival(distances[t, x]));
             }
@@ -249,24 +249,25 @@ public static class MutualProximity
     /// engine does: song i's sketch starts from its distances to songs 0..i−1, and every later song
     /// j adds d(i, j) to it.
     /// </summary>
-    public static QuantileSketch[] StreamSketches(DistanceMatrix distances, int quantiles)
+    public static QuantileSketch[] StreamSketches(DistanceMatrix distances, int quantiles, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(distances);
         var n = distances.Count;
         var sketches = new QuantileSketch[n];
-        var row = new double[n];
-        for (var i = 0; i < n; i++)
+
+        // Each sketch sees its own sequence (its row to earlier songs, then later songs one by
+        // one), independent of the others, so sketches are built in parallel with identical bits.
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i =>
         {
-            var source = distances.Row(i);
-            for (var j = 0; j < i; j++)
+            var row = distances.Row(i);
+            var sketch = QuantileSketch.FromValues(row[..i], quantiles);
+            for (var j = i + 1; j < n; j++)
             {
-                sketches[j].Add(distances[j, i]);
-                row[j] = source[j];
+                sketch.Add(row[j]);
             }
 
-            sketches[i] = QuantileSketch.FromValues(row.AsSpan(0, i), quantiles);
-        }
-
+            sketches[i] = sketch;
+        });
         return sketches;
     }
 

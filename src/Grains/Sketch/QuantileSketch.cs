@@ -1,205 +1,261 @@
 namespace OrleansHub.Grains.Sketch;
 
 /// <summary>
+/// Fixed-size header of one quantile sketch: count, extremes, moments and the count at which the
+/// knots were last placed. Plain data so that an engine can keep headers of many songs in one array.
+/// </summary>
+public struct SketchHeader
+{
+    /// <summary>Number of values N summarised.</summary>
+    public long Count { get; set; }
+
+    /// <summary>Count when the knots were last placed (0 while the sketch is exact).</summary>
+    public long KnottedAt { get; set; }
+
+    /// <summary>Running mean of the values (Welford).</summary>
+    public double Mean { get; set; }
+
+    /// <summary>Running sum of squared deviations (Welford).</summary>
+    public double M2 { get; set; }
+
+    /// <summary>Smallest value seen (+∞ when empty).</summary>
+    public float Min { get; set; }
+
+    /// <summary>Largest value seen (−∞ when empty).</summary>
+    public float Max { get; set; }
+
+    /// <summary>An empty header.</summary>
+    public static SketchHeader Empty => new() { Min = float.PositiveInfinity, Max = float.NegativeInfinity };
+}
+
+/// <summary>
 /// Incremental sketch of one song's distance distribution F(d) = |{j : d(x, j) ≤ d}| / N with at
-/// most Q knots, plus the exact count, mean and M2 (Welford) of the distances.
+/// most Q knots, plus the exact count, mean and M2 (Welford) of the distances. This class owns
+/// its storage; <see cref="SketchOps"/> runs the same algorithm on caller-owned spans (an engine
+/// keeps the knots and counts of a whole shard in two arrays).
 /// </summary>
 /// <remarks>
 /// <para>Design, chosen for a streaming catalogue where every insertion adds one value to every
 /// sketch and a deletion removes one:</para>
 /// <list type="bullet">
-/// <item>While N ≤ Q the sketch stores the values themselves and is exact.</item>
+/// <item>While N ≤ Q the sketch stores the values themselves (sorted, in the knot array) and is exact.</item>
 /// <item>Beyond that it holds Q knots v₀ ≤ … ≤ v_{Q−1} placed at the probability levels
-/// pᵢ = ((i+1)/Q)² — dense in the lower tail, where nearest neighbours live, sparse in the upper
-/// tail — and the count of values in each of the Q+1 buckets (−∞, v₀], (v₀, v₁], …, (v_{Q−1}, ∞).
-/// F is piecewise linear between knots (from the minimum to v₀ and from v_{Q−1} to the maximum
-/// at the ends). Add and Remove are a binary search and one counter change: O(log Q).</item>
+/// pᵢ = ((i+1)/Q)² — dense in the lower tail, where nearest neighbours live — and the count of
+/// values in each of the Q+1 buckets (−∞, v₀], (v₀, v₁], …, (v_{Q−1}, ∞). Inside a bucket F is
+/// interpolated linearly in log(distance) when both ends are positive (distance distributions
+/// of SKL are heavy tailed and close to log-normal), linearly otherwise; the ends use the
+/// minimum and maximum seen. Add and Remove are a binary search and one counter change: O(log Q).</item>
 /// <item>When N has doubled since the knots were placed, they are moved to the levels pᵢ of the
 /// current estimate (counts re-derived from it), so the knots follow a catalogue that grows by
 /// orders of magnitude; amortised O(1) per value.</item>
 /// </list>
-/// <para>Counts are float32 (exact integers up to 2²⁴; fractional after re-knotting); knots are
-/// float32 like the engine's distances. Removal of a value below the recorded minimum or from
-/// an empty bucket takes the count from the nearest non-empty bucket. Everything is
-/// deterministic: the same sequence of calls gives the same bits. Memory: about 8·Q bytes.</para>
+/// <para>Counts are float32 (exact integers up to 2²⁴; fractional after re-knotting); knots and
+/// probes are float32 like the engine's distances. Removing a value from an empty bucket takes
+/// the count from the nearest non-empty bucket. Everything is deterministic: the same sequence
+/// of calls gives the same bits. Memory: 8·Q + 44 bytes.</para>
 /// </remarks>
 public sealed class QuantileSketch
 {
-    private readonly int _q;
-    private float[] _values; // exact mode: sorted values, length Q
-    private float[]? _knots; // knot mode
-    private float[]? _counts; // knot mode: Q + 1 bucket counts
-    private float _min = float.PositiveInfinity;
-    private float _max = float.NegativeInfinity;
-    private long _knottedAt;
-    private double _mean;
-    private double _m2;
+    private readonly float[] _knots;
+    private readonly float[] _counts;
+    private SketchHeader _header = SketchHeader.Empty;
 
     /// <summary>An empty sketch of <paramref name="quantiles"/> knots (at least 2).</summary>
     public QuantileSketch(int quantiles)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantiles, 2);
-        _q = quantiles;
-        _values = new float[quantiles];
+        _knots = new float[quantiles];
+        _counts = new float[quantiles + 1];
     }
 
     /// <summary>Number of knots Q.</summary>
-    public int Quantiles => _q;
+    public int Quantiles => _knots.Length;
 
     /// <summary>Number of values N currently summarised.</summary>
-    public long Count { get; private set; }
+    public long Count => _header.Count;
 
-    /// <summary>Mean of the values (exact up to float64 rounding; 0 when empty).</summary>
-    public double Mean => _mean;
+    /// <summary>Mean of the values (0 when empty).</summary>
+    public double Mean => _header.Mean;
 
     /// <summary>Population variance M2 / N of the values (0 when empty).</summary>
-    public double PopulationVariance => Count > 0 ? _m2 / Count : 0;
+    public double PopulationVariance => _header.Count > 0 ? _header.M2 / _header.Count : 0;
 
     /// <summary>True while the sketch still stores every value exactly (N ≤ Q).</summary>
-    public bool IsExact => _knots is null;
+    public bool IsExact => _header.KnottedAt == 0;
 
     /// <summary>Builds a sketch from an initial batch of values (exact quantiles of the batch).</summary>
     public static QuantileSketch FromValues(ReadOnlySpan<double> values, int quantiles)
     {
         var sketch = new QuantileSketch(quantiles);
-        if (values.Length <= quantiles)
+        SketchOps.Initialise(sketch._knots, sketch._counts, ref sketch._header, values);
+        return sketch;
+    }
+
+    /// <summary>The probability level of knot i: ((i + 1)/Q)².</summary>
+    public static double Level(int i, int quantiles) => SketchOps.Level(i, quantiles);
+
+    /// <summary>Adds one distance.</summary>
+    public void Add(double value) => SketchOps.Add(_knots, _counts, ref _header, value);
+
+    /// <summary>Removes one distance previously added (deletion of a song).</summary>
+    public void Remove(double value) => SketchOps.Remove(_knots, _counts, ref _header, value);
+
+    /// <summary>Estimated count of values ≤ d (exact while <see cref="IsExact"/>).</summary>
+    public double CountAtMost(double value) => SketchOps.CountAtMost(_knots, _counts, in _header, value);
+
+    /// <summary>F̂(d) = estimated share of values ≤ d (0 when empty).</summary>
+    public double Cdf(double d) => SketchOps.Cdf(_knots, _counts, in _header, d);
+
+    /// <summary>1 − F̂(d): estimated share of values strictly greater than d (1 when empty).</summary>
+    public double Survival(double d) => 1 - Cdf(d);
+}
+
+/// <summary>
+/// The quantile-sketch algorithm of <see cref="QuantileSketch"/> on caller-owned storage:
+/// <c>knots</c> (Q floats), <c>counts</c> (Q + 1 floats) and a <see cref="SketchHeader"/>.
+/// Allocation-free except for re-knotting scratch on the stack.
+/// </summary>
+public static class SketchOps
+{
+    /// <summary>The probability level of knot i: ((i + 1)/Q)².</summary>
+    public static double Level(int i, int quantiles)
+    {
+        var p = (i + 1) / (double)quantiles;
+        return p * p;
+    }
+
+    /// <summary>Resets the storage to a sketch of the given initial values (exact quantiles of the batch).</summary>
+    public static void Initialise(Span<float> knots, Span<float> counts, ref SketchHeader header, ReadOnlySpan<double> values)
+    {
+        CheckShape(knots, counts);
+        header = SketchHeader.Empty;
+        knots.Clear();
+        counts.Clear();
+        if (values.Length <= knots.Length)
         {
             foreach (var v in values)
             {
-                sketch.Add(v);
+                Add(knots, counts, ref header, v);
             }
 
-            return sketch;
+            return;
         }
 
         var sorted = new float[values.Length];
         for (var i = 0; i < values.Length; i++)
         {
             sorted[i] = CheckFinite(values[i]);
-            sketch.Accumulate(values[i], +1);
-            sketch.Count++;
+            Accumulate(ref header, values[i], +1);
+            header.Count++;
         }
 
         Array.Sort(sorted);
-        sketch.PlaceKnotsExact(sorted);
-        return sketch;
+        PlaceKnotsExact(knots, counts, ref header, sorted);
     }
 
-    /// <summary>The probability level of knot i: ((i + 1)/Q)².</summary>
-    public static double Level(int i, int quantiles) => Math.Pow((i + 1) / (double)quantiles, 2);
-
-    /// <summary>Adds one distance.</summary>
-    public void Add(double value)
+    /// <summary>Adds one value.</summary>
+    public static void Add(Span<float> knots, Span<float> counts, ref SketchHeader header, double value)
     {
         var v = CheckFinite(value);
-        Accumulate(value, +1);
-        _min = Math.Min(_min, v);
-        _max = Math.Max(_max, v);
-        if (_knots is null)
+        Accumulate(ref header, value, +1);
+        header.Min = Math.Min(header.Min, v);
+        header.Max = Math.Max(header.Max, v);
+        var q = knots.Length;
+        if (header.KnottedAt == 0)
         {
-            if (Count < _q)
+            var count = (int)header.Count;
+            if (count < q)
             {
-                var pos = UpperBound(_values.AsSpan(0, (int)Count), v);
-                Array.Copy(_values, pos, _values, pos + 1, (int)Count - pos);
-                _values[pos] = v;
-                Count++;
+                var pos = UpperBound(knots[..count], v);
+                knots[pos..count].CopyTo(knots[(pos + 1)..]);
+                knots[pos] = v;
+                header.Count++;
                 return;
             }
 
             // The (Q+1)-th value: switch to knots placed at exact quantiles of all values so far.
-            var all = new float[Count + 1];
-            Array.Copy(_values, all, Count);
-            all[Count] = v;
+            var all = new float[count + 1];
+            knots.CopyTo(all);
+            all[count] = v;
             Array.Sort(all);
-            Count++;
-            PlaceKnotsExact(all);
+            header.Count++;
+            PlaceKnotsExact(knots, counts, ref header, all);
             return;
         }
 
-        _counts![Bucket(v)] += 1;
-        Count++;
-        if (Count >= 2 * _knottedAt)
+        counts[Bucket(knots, v)] += 1;
+        header.Count++;
+        if (header.Count >= 2 * header.KnottedAt)
         {
-            Reknot();
+            Reknot(knots, counts, ref header);
         }
     }
 
-    /// <summary>Removes one distance previously added (deletion of a song).</summary>
-    public void Remove(double value)
+    /// <summary>Removes one value previously added.</summary>
+    /// <exception cref="InvalidOperationException">The sketch is empty, or it is exact and does not hold the value.</exception>
+    public static void Remove(Span<float> knots, Span<float> counts, ref SketchHeader header, double value)
     {
         var v = CheckFinite(value);
-        if (Count == 0)
+        if (header.Count == 0)
         {
             throw new InvalidOperationException("Cannot remove a value from an empty sketch.");
         }
 
-        Accumulate(value, -1);
-        if (_knots is null)
+        if (header.KnottedAt == 0)
         {
-            var pos = UpperBound(_values.AsSpan(0, (int)Count), v) - 1;
-            if (pos < 0 || _values[pos] != v)
+            var count = (int)header.Count;
+            var pos = UpperBound(knots[..count], v) - 1;
+            if (pos < 0 || knots[pos] != v)
             {
                 throw new InvalidOperationException($"Value {value} is not in the sketch.");
             }
 
-            Array.Copy(_values, pos + 1, _values, pos, (int)Count - pos - 1);
-            Count--;
+            knots[(pos + 1)..count].CopyTo(knots[pos..]);
+            knots[count - 1] = 0;
+            Accumulate(ref header, value, -1);
+            header.Count--;
             return;
         }
 
-        var counts = _counts!;
-        var b = Bucket(v);
+        Accumulate(ref header, value, -1);
+        var b = Bucket(knots, v);
         var remaining = 1f;
-        for (var step = 0; remaining > 0 && step <= counts.Length; step++)
+        for (var step = 0; remaining > 0 && step < counts.Length; step++)
         {
-            // Take from bucket b, then alternately from its nearest neighbours.
-            foreach (var candidate in new[] { b - step, b + step })
+            // Take from bucket b, then alternately from its nearest neighbours below and above.
+            remaining = Take(counts, b - step, remaining);
+            if (step > 0)
             {
-                if (remaining > 0 && candidate >= 0 && candidate < counts.Length && counts[candidate] > 0)
-                {
-                    var take = Math.Min(remaining, counts[candidate]);
-                    counts[candidate] -= take;
-                    remaining -= take;
-                }
-
-                if (step == 0)
-                {
-                    break;
-                }
+                remaining = Take(counts, b + step, remaining);
             }
         }
 
-        Count--;
+        header.Count--;
     }
 
-    /// <summary>
-    /// Estimated count of values ≤ d (exact while <see cref="IsExact"/>). The probe is rounded to
-    /// float32 first, like the stored values, so that a value compares equal to itself.
-    /// </summary>
-    public double CountAtMost(double value)
+    /// <summary>Estimated count of values ≤ d (exact while the sketch is exact). The probe is rounded to float32 like the values.</summary>
+    public static double CountAtMost(ReadOnlySpan<float> knots, ReadOnlySpan<float> counts, in SketchHeader header, double value)
     {
         double d = (float)value;
-        if (Count == 0)
+        if (header.Count == 0)
         {
             return 0;
         }
 
-        if (_knots is null)
+        if (header.KnottedAt == 0)
         {
-            return UpperBound(_values.AsSpan(0, (int)Count), d);
+            return UpperBound(knots[..(int)header.Count], d);
         }
 
-        var knots = _knots;
-        var counts = _counts!;
-        var b = Bucket(d);
+        var b = Bucket(knots, d);
         double below = 0;
         for (var i = 0; i < b; i++)
         {
             below += counts[i];
         }
 
-        double lo = b == 0 ? _min : knots[b - 1];
-        double hi = b == knots.Length ? _max : knots[b];
+        double lo = b == 0 ? header.Min : knots[b - 1];
+        double hi = b == knots.Length ? header.Max : knots[b];
         if (d >= hi)
         {
             return below + counts[b];
@@ -210,15 +266,46 @@ public sealed class QuantileSketch
             return below;
         }
 
-        var fraction = hi > lo ? (d - lo) / (hi - lo) : 1.0;
+        double fraction;
+        if (hi <= lo)
+        {
+            fraction = 1.0;
+        }
+        else if (lo > 0)
+        {
+            fraction = Math.Log(d / lo) / Math.Log(hi / lo);
+        }
+        else
+        {
+            fraction = (d - lo) / (hi - lo);
+        }
+
         return below + (counts[b] * fraction);
     }
 
     /// <summary>F̂(d) = estimated share of values ≤ d (0 when empty).</summary>
-    public double Cdf(double d) => Count == 0 ? 0 : Math.Clamp(CountAtMost(d) / Count, 0, 1);
+    public static double Cdf(ReadOnlySpan<float> knots, ReadOnlySpan<float> counts, in SketchHeader header, double d) =>
+        header.Count == 0 ? 0 : Math.Clamp(CountAtMost(knots, counts, in header, d) / header.Count, 0, 1);
 
-    /// <summary>1 − F̂(d): estimated share of values strictly greater than d (1 when empty).</summary>
-    public double Survival(double d) => Count == 0 ? 1 : 1 - Cdf(d);
+    private static float Take(Span<float> counts, int bucket, float remaining)
+    {
+        if (remaining > 0 && bucket >= 0 && bucket < counts.Length && counts[bucket] > 0)
+        {
+            var take = Math.Min(remaining, counts[bucket]);
+            counts[bucket] -= take;
+            remaining -= take;
+        }
+
+        return remaining;
+    }
+
+    private static void CheckShape(ReadOnlySpan<float> knots, ReadOnlySpan<float> counts)
+    {
+        if (knots.Length < 2 || counts.Length != knots.Length + 1)
+        {
+            throw new ArgumentException($"A sketch needs Q ≥ 2 knots and Q + 1 counts, got {knots.Length} and {counts.Length}.");
+        }
+    }
 
     private static float CheckFinite(double value)
     {
@@ -251,37 +338,34 @@ public sealed class QuantileSketch
         return lo;
     }
 
-    private void Accumulate(double value, int sign)
+    private static void Accumulate(ref SketchHeader header, double value, int sign)
     {
-        // Welford's update (and its exact reverse for removal).
+        // Welford's update, and its exact reverse for removal.
         if (sign > 0)
         {
-            var n = Count + 1;
-            var delta = value - _mean;
-            _mean += delta / n;
-            _m2 += delta * (value - _mean);
+            var n = header.Count + 1;
+            var delta = value - header.Mean;
+            header.Mean += delta / n;
+            header.M2 += delta * (value - header.Mean);
+            return;
         }
-        else
-        {
-            var n = Count - 1;
-            if (n == 0)
-            {
-                _mean = 0;
-                _m2 = 0;
-                return;
-            }
 
-            var meanBefore = ((_mean * Count) - value) / n;
-            _m2 -= (value - meanBefore) * (value - _mean);
-            _m2 = Math.Max(0, _m2);
-            _mean = meanBefore;
+        var remaining = header.Count - 1;
+        if (remaining == 0)
+        {
+            header.Mean = 0;
+            header.M2 = 0;
+            return;
         }
+
+        var meanBefore = ((header.Mean * header.Count) - value) / remaining;
+        header.M2 = Math.Max(0, header.M2 - ((value - meanBefore) * (value - header.Mean)));
+        header.Mean = meanBefore;
     }
 
     // Bucket of a value: first knot ≥ v (Q when above the last knot).
-    private int Bucket(double v)
+    private static int Bucket(ReadOnlySpan<float> knots, double v)
     {
-        var knots = _knots!;
         int lo = 0, hi = knots.Length;
         while (lo < hi)
         {
@@ -299,22 +383,22 @@ public sealed class QuantileSketch
         return lo;
     }
 
-    private void PlaceKnotsExact(float[] sorted)
+    private static void PlaceKnotsExact(Span<float> knots, Span<float> counts, ref SketchHeader header, float[] sorted)
     {
         var n = sorted.Length;
-        var knots = new float[_q];
-        var counts = new float[_q + 1];
-        for (var i = 0; i < _q; i++)
+        var q = knots.Length;
+        counts.Clear();
+        for (var i = 0; i < q; i++)
         {
             // Type-1 quantile: the smallest value whose empirical CDF reaches the level.
-            var rank = (int)Math.Ceiling(Level(i, _q) * n) - 1;
+            var rank = (int)Math.Ceiling(Level(i, q) * n) - 1;
             knots[i] = sorted[Math.Clamp(rank, 0, n - 1)];
         }
 
         var b = 0;
         foreach (var v in sorted)
         {
-            while (b < _q && knots[b] < v)
+            while (b < q && knots[b] < v)
             {
                 b++;
             }
@@ -322,53 +406,50 @@ public sealed class QuantileSketch
             counts[b] += 1;
         }
 
-        _knots = knots;
-        _counts = counts;
-        _min = sorted[0];
-        _max = sorted[^1];
-        _knottedAt = n;
-        _values = [];
+        header.Min = sorted[0];
+        header.Max = sorted[^1];
+        header.KnottedAt = n;
     }
 
-    private void Reknot()
+    private static void Reknot(Span<float> knots, Span<float> counts, ref SketchHeader header)
     {
-        var n = (double)Count;
-        var knots = new float[_q];
-        var counts = new float[_q + 1];
+        var q = knots.Length;
+        Span<float> newKnots = q <= 512 ? stackalloc float[q] : new float[q];
+        Span<float> newCounts = q <= 512 ? stackalloc float[q + 1] : new float[q + 1];
+        var n = (double)header.Count;
         double previous = 0;
-        for (var i = 0; i < _q; i++)
+        for (var i = 0; i < q; i++)
         {
-            knots[i] = (float)InverseCount(Level(i, _q) * n);
-            var at = Math.Min(n, CountAtMost(knots[i]));
-            counts[i] = (float)Math.Max(0, at - previous);
+            newKnots[i] = (float)InverseCount(knots, counts, in header, Level(i, q) * n);
+            var at = Math.Min(n, CountAtMost(knots, counts, in header, newKnots[i]));
+            newCounts[i] = (float)Math.Max(0, at - previous);
             previous = Math.Max(previous, at);
         }
 
-        counts[_q] = (float)Math.Max(0, n - previous);
-        _knots = knots;
-        _counts = counts;
-        _knottedAt = Count;
+        newCounts[q] = (float)Math.Max(0, n - previous);
+        newKnots.CopyTo(knots);
+        newCounts.CopyTo(counts);
+        header.KnottedAt = header.Count;
     }
 
-    // Smallest d with CountAtMost(d) ≥ target, by walking the piecewise-linear estimate.
-    private double InverseCount(double target)
+    // Smallest d with CountAtMost(d) ≥ target, inverting the same interpolation as CountAtMost.
+    private static double InverseCount(ReadOnlySpan<float> knots, ReadOnlySpan<float> counts, in SketchHeader header, double target)
     {
-        var knots = _knots!;
-        var counts = _counts!;
         double below = 0;
         for (var b = 0; b <= knots.Length; b++)
         {
             var c = counts[b];
             if (below + c >= target && c > 0)
             {
-                double lo = b == 0 ? _min : knots[b - 1];
-                double hi = b == knots.Length ? _max : knots[b];
-                return lo + ((hi - lo) * Math.Clamp((target - below) / c, 0, 1));
+                double lo = b == 0 ? header.Min : knots[b - 1];
+                double hi = b == knots.Length ? header.Max : knots[b];
+                var fraction = Math.Clamp((target - below) / c, 0, 1);
+                return hi > lo && lo > 0 ? lo * Math.Pow(hi / lo, fraction) : lo + ((hi - lo) * fraction);
             }
 
             below += c;
         }
 
-        return _max;
+        return header.Max;
     }
 }
