@@ -247,6 +247,16 @@ public static class SketchOps
             return UpperBound(knots[..(int)header.Count], d);
         }
 
+        if (d >= header.Max)
+        {
+            return header.Count;
+        }
+
+        if (d < header.Min)
+        {
+            return 0;
+        }
+
         var b = Bucket(knots, d);
         double below = 0;
         for (var i = 0; i < b; i++)
