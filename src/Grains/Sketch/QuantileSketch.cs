@@ -171,7 +171,7 @@ public static class SketchOps
             var count = (int)header.Count;
             if (count < q)
             {
-                var pos = UpperBound(knots[..count], v);
+                var pos = SortedSearch.CountAtMost<float>(knots[..count], v);
                 knots[pos..count].CopyTo(knots[(pos + 1)..]);
                 knots[pos] = v;
                 header.Count++;
@@ -209,7 +209,7 @@ public static class SketchOps
         if (header.KnottedAt == 0)
         {
             var count = (int)header.Count;
-            var pos = UpperBound(knots[..count], v) - 1;
+            var pos = SortedSearch.CountAtMost<float>(knots[..count], v) - 1;
             if (pos < 0 || knots[pos] != v)
             {
                 throw new InvalidOperationException($"Value {value} is not in the sketch.");
@@ -249,7 +249,7 @@ public static class SketchOps
 
         if (header.KnottedAt == 0)
         {
-            return UpperBound(knots[..(int)header.Count], d);
+            return SortedSearch.CountAtMost(knots[..(int)header.Count], (float)d);
         }
 
         if (d >= header.Max)
@@ -331,26 +331,6 @@ public static class SketchOps
         }
 
         return v;
-    }
-
-    // First index whose value is > d.
-    private static int UpperBound(ReadOnlySpan<float> sorted, double d)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= d)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     private static void Accumulate(ref SketchHeader header, double value, int sign)
