@@ -242,6 +242,11 @@ internal static class ReplayRunner
         }
 
         var streamMs = MeasureStream(engine);
+        if (Environment.GetEnvironmentVariable("ORLEANSHUB_PROFILE") == "1")
+        {
+            error.WriteLine(string.Join(" ", CatalogueEngine.Prof.Select(t => Stopwatch.GetElapsedTime(0, t).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))));
+        }
+
         latencies.Sort();
         var latency = latencies.Count == 0
             ? new Latency(0, 0, 0)

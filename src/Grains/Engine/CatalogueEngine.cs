@@ -28,7 +28,7 @@ public sealed partial class CatalogueEngine
     private const int Stride = SklPacking.Stride;
     private const int Dim = GaussianModel.Dimension;
     private const int LowSetMinimum = 256;
-    private const int SketchSample = 8192;
+    private const int SketchSample = 2048;
 
     private readonly EngineOptions _options;
     private readonly double[] _centre;
@@ -217,15 +217,17 @@ public sealed partial class CatalogueEngine
         var n = _ids.Count;
         var distances = _distances;
         var queryArray = query.ToArray();
+        var tk = System.Diagnostics.Stopwatch.GetTimestamp();
         Parallel.For(0, _shards.Count, _parallel, si =>
         {
             var s = _shards[si];
             SklKernel.OneToMany(queryArray, s.Rows.AsSpan(0, s.Used * Stride), distances.AsSpan(s.First, s.Used));
         });
+        Prof[6] += System.Diagnostics.Stopwatch.GetTimestamp() - tk;
         var ordinal = AllocateSlot(insert.Id, insert.Sequence);
         var (shard, local) = Locate(ordinal);
         SklPacking.PackRow(insert.Model, _centre, shard.Row(local));
-        InsertCore(ordinal, distances.AsSpan(0, n), insert.Sequence);
+        InsertCore(ordinal, _distances, insert.Sequence);
         _lastSequence = insert.Sequence;
         FinishEvent(insert.Sequence);
     }
@@ -297,7 +299,7 @@ public sealed partial class CatalogueEngine
             existing.AsSpan((int)((long)i * n0), n0).CopyTo(row);
             inner.AsSpan(i * b, i).CopyTo(row[n0..]);
             _alerts.Clear();
-            InsertCore(ordinal, row, song.Sequence);
+            InsertCore(ordinal, _distances, song.Sequence);
             _lastSequence = song.Sequence;
             FinishEvent(song.Sequence);
             _batchAlerts.AddRange(_alerts);
