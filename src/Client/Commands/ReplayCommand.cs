@@ -24,11 +24,13 @@ internal static class ReplayCommand
         var batch = new Option<int>("--batch") { Description = "Insert in batches of B songs (many-vs-many kernel; same state as one by one).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Engine threads (-1: all cores). Results do not depend on it.", DefaultValueFactory = _ => -1 };
         var dump = new Option<FileInfo?>("--dump-lists") { Description = "Write {\"ids\", \"skl\", \"mp\"} of the final state as JSON." };
+        var resume = new Option<FileInfo?>("--resume") { Description = "Restore the engine from this snapshot (its own settings apply) and insert only the songs after those it holds." };
+        var save = new Option<FileInfo?>("--save-snapshot") { Description = "Write the final engine snapshot to this file." };
         var format = new Option<OutputFormat>("--format") { Description = "table or json.", DefaultValueFactory = _ => OutputFormat.Table };
 
         var command = new Command("replay", "Insert songs one by one through the streaming engine; report exact-check accuracy, latency, throughput, memory and alerts.")
         {
-            features, synthetic, seed, k, candidates, quantiles, tail, staleness, minRefresh, checkEvery, batch, threads, dump, format,
+            features, synthetic, seed, k, candidates, quantiles, tail, staleness, minRefresh, checkEvery, batch, threads, dump, resume, save, format,
         };
         Require(k, v => v > 0, "--k must be positive.");
         Require(quantiles, v => v >= 2, "--quantiles must be at least 2.");
@@ -48,20 +50,17 @@ internal static class ReplayCommand
             {
                 result.AddError("--synthetic must be positive.");
             }
-
-            if (result.GetValue(candidates) < result.GetValue(k))
-            {
-                result.AddError("--candidates must be at least --k.");
-            }
-
-            if (result.GetValue(tail) < result.GetValue(k))
-            {
-                result.AddError("--tail must be at least --k.");
-            }
         });
 
         command.SetAction(parse =>
         {
+            // Cross-option checks here: command validators do not see option defaults.
+            if (parse.GetValue(candidates) < parse.GetValue(k) || parse.GetValue(tail) < parse.GetValue(k))
+            {
+                error.WriteLine("error: --candidates and --tail must be at least --k.");
+                return CommandLine.UsageError;
+            }
+
             var options = new EngineOptions(
                 K: parse.GetValue(k),
                 Candidates: parse.GetValue(candidates),
@@ -78,6 +77,8 @@ internal static class ReplayCommand
                 parse.GetValue(checkEvery),
                 parse.GetValue(batch),
                 parse.GetValue(dump)?.FullName,
+                parse.GetValue(resume)?.FullName,
+                parse.GetValue(save)?.FullName,
                 parse.GetValue(format));
             return ReplayRunner.Run(settings, output, error);
         });

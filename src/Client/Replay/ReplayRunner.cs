@@ -17,6 +17,8 @@ internal sealed record ReplaySettings(
     int CheckEvery,
     int Batch,
     string? DumpLists,
+    string? Resume,
+    string? SaveSnapshot,
     OutputFormat Format);
 
 /// <summary>Latency summary in milliseconds.</summary>
@@ -32,6 +34,8 @@ internal sealed record ReplayResult(
     int Staleness,
     int Batch,
     Latency InsertLatencyMs,
+    Latency InsertLatencyAtEndMs,
+    int EndWindow,
     double SongsPerSecond,
     double BytesPerSong,
     double PeakWorkingSetBytesPerSong,
@@ -47,6 +51,10 @@ internal sealed record ReplayResult(
 internal static class ReplayRunner
 {
     private const int GenerationChunk = 2048;
+    private const int ProgressFrom = 50_000;
+
+    /// <summary>The last this many insertions give the latency "at n" (the catalogue size reached).</summary>
+    private const int EndWindow = 1000;
 
     public static int Run(ReplaySettings settings, TextWriter output, TextWriter error)
     {
@@ -148,14 +156,33 @@ internal static class ReplayRunner
 
     private static ReplayResult? Replay(ReplaySettings settings, IEnumerable<(string Id, GaussianModel Model)> songs, int total, Stopwatch generation, TextWriter error)
     {
-        var engine = new CatalogueEngine(settings.Engine);
+        CatalogueEngine engine;
+        if (settings.Resume is { } resume)
+        {
+            try
+            {
+                using var file = File.OpenRead(resume);
+                engine = CatalogueEngine.ReadSnapshot(file, settings.Engine.MaxDegreeOfParallelism);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                error.WriteLine($"error: {resume}: cannot restore ({ex.Message}).");
+                return null;
+            }
+        }
+        else
+        {
+            engine = new CatalogueEngine(settings.Engine);
+        }
+
+        var skip = engine.OrdinalCount;
         var latencies = new List<float>(total);
         var checkpoints = new List<Checkpoint>();
         var alertCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var alertLines = new List<string>();
         var alertTotal = 0;
         var insertTicks = 0L;
-        var sequence = 0L;
+        var sequence = engine.LastSequence;
         var checks = settings.CheckEvery > 0;
         string? note = null;
         if (checks && total > ExactCheck.MaxSongs)
@@ -208,7 +235,7 @@ internal static class ReplayRunner
             batch.Clear();
         }
 
-        foreach (var (id, model) in songs)
+        foreach (var (id, model) in songs.Skip(skip))
         {
             sequence++;
             if (settings.Batch > 1)
@@ -233,6 +260,11 @@ internal static class ReplayRunner
             {
                 Checkpoint();
             }
+
+            if (total >= ProgressFrom && sequence % (total / 10) == 0)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: {sequence} songs, {Stopwatch.GetElapsedTime(0, insertTicks).TotalSeconds:F0} s inserting"));
+            }
         }
 
         Flush();
@@ -241,6 +273,9 @@ internal static class ReplayRunner
             Checkpoint();
         }
 
+        var window = Math.Min(latencies.Count, EndWindow);
+        var endLatencies = latencies.GetRange(latencies.Count - window, window);
+        endLatencies.Sort();
         var streamMs = MeasureStream(engine);
         if (Environment.GetEnvironmentVariable("ORLEANSHUB_PROFILE") == "1")
         {
@@ -254,6 +289,20 @@ internal static class ReplayRunner
         var seconds = Stopwatch.GetElapsedTime(0, insertTicks).TotalSeconds;
         var n = Math.Max(1, engine.Count);
         using var process = Process.GetCurrentProcess();
+        if (settings.SaveSnapshot is { } save)
+        {
+            try
+            {
+                using var file = File.Create(save);
+                engine.WriteSnapshot(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"error: {save}: cannot write ({ex.Message}).");
+                return null;
+            }
+        }
+
         if (settings.DumpLists is { } dump)
         {
             try
@@ -267,7 +316,7 @@ internal static class ReplayRunner
             }
         }
 
-        var o = settings.Engine;
+        var o = engine.Options;
         return new ReplayResult(
             engine.Count,
             o.K,
@@ -277,11 +326,13 @@ internal static class ReplayRunner
             o.Staleness,
             settings.Batch,
             latency,
+            endLatencies.Count == 0 ? new Latency(0, 0, 0) : new Latency(Percentile(endLatencies, 0.5), Percentile(endLatencies, 0.99), endLatencies[^1]),
+            window,
             seconds > 0 ? engine.Count / seconds : 0,
             (double)engine.StateBytes() / n,
             (double)process.PeakWorkingSet64 / n,
             streamMs,
-            streamMs > 0 ? latency.P50 / streamMs : 0,
+            streamMs > 0 && endLatencies.Count > 0 ? Percentile(endLatencies, 0.5) / streamMs : 0,
             generation.Elapsed.TotalSeconds,
             checkpoints,
             alertCounts,
@@ -357,7 +408,8 @@ internal static class ReplayRunner
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"replay: {r.Songs} songs, k={r.K}, m={r.Candidates}, Q={r.Quantiles}, L={r.Tail}, R={r.Staleness}, batch={r.Batch}"));
         output.WriteLine(string.Create(c, $"insert latency ms: p50 {r.InsertLatencyMs.P50:F3}, p99 {r.InsertLatencyMs.P99:F3}, max {r.InsertLatencyMs.Max:F3}; {r.SongsPerSecond:F0} songs/s"));
-        output.WriteLine(string.Create(c, $"stream packed catalogue once: {r.StreamMs:F3} ms; p50 / stream = {r.P50OverStream:F2}"));
+        output.WriteLine(string.Create(c, $"last {r.EndWindow} insertions: p50 {r.InsertLatencyAtEndMs.P50:F3}, p99 {r.InsertLatencyAtEndMs.P99:F3}, max {r.InsertLatencyAtEndMs.Max:F3} ms"));
+        output.WriteLine(string.Create(c, $"stream packed catalogue once: {r.StreamMs:F3} ms; p50 of the last insertions / stream = {r.P50OverStream:F2}"));
         output.WriteLine(string.Create(c, $"memory: {r.BytesPerSong:F0} B/song engine state, {r.PeakWorkingSetBytesPerSong:F0} B/song peak working set"));
         if (r.GenerationSeconds > 0)
         {

@@ -26,7 +26,7 @@ public sealed record EngineOptions(
     int Candidates = 32,
     int Quantiles = 64,
     int Tail = 32,
-    int Staleness = 100,
+    int Staleness = 1000,
     int MinRefresh = 64,
     int HubSize = 5,
     double HubRecedeFraction = 0.8,
