@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OrleansHub.Grains.Sketch;
 
 namespace OrleansHub.Grains.Engine;
@@ -275,8 +277,40 @@ public sealed partial class CatalogueEngine
         return hi;
     }
 
-    // Bucket of a value in SketchOps' layout: first knot ≥ v (Q above the last knot).
-    private static int Bucket(ReadOnlySpan<float> knots, float v)
+    /// <summary>
+    /// Bucket of a value in SketchOps' layout: the first knot ≥ v, i.e. the number of knots &lt; v
+    /// (sorted knots), counted with Vector256 compares (no data-dependent branches), scalar tail.
+    /// </summary>
+    internal static int Bucket(ReadOnlySpan<float> knots, float v)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && knots.Length >= Vector256<float>.Count)
+        {
+            var probe = Vector256.Create(v);
+            var acc = Vector256<int>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(knots);
+            for (; i + Vector256<float>.Count <= knots.Length; i += Vector256<float>.Count)
+            {
+                acc -= Vector256.LessThan(Vector256.LoadUnsafe(ref start, (nuint)i), probe).AsInt32();
+            }
+
+            count = Vector256.Sum(acc);
+        }
+
+        for (; i < knots.Length; i++)
+        {
+            if (knots[i] < v)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Plain binary-search reference of <see cref="Bucket"/> (tests).</summary>
+    internal static int BucketReference(ReadOnlySpan<float> knots, float v)
     {
         int lo = 0, hi = knots.Length;
         while (lo < hi)
@@ -293,6 +327,13 @@ public sealed partial class CatalogueEngine
         }
 
         return lo;
+    }
+
+    /// <summary>A copy of a song's sketch (tests).</summary>
+    internal (float[] Knots, float[] Counts, SketchHeader Header) SketchOf(int ordinal)
+    {
+        var (s, l) = Locate(ordinal);
+        return (s.KnotsOf(l).ToArray(), s.CountsOf(l).ToArray(), s.Headers[l]);
     }
 
     /// <summary>The nearest songs of a row, sorted by (distance, ordinal).</summary>

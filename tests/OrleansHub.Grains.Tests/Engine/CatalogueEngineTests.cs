@@ -50,6 +50,34 @@ public sealed class CatalogueEngineTests
         }
     }
 
+    [Fact]
+    public void Delete_MostSongs_RefilledListsStayExactAndCountsConsistent()
+    {
+        var engine = new CatalogueEngine(EngineTestSupport.Small());
+        EngineTestSupport.Run(engine, EngineTestSupport.Log(100, deletes: false));
+        long seq = engine.LastSequence;
+        for (var i = 0; i < 100; i++)
+        {
+            if (i % 3 != 0)
+            {
+                engine.Apply(new DeleteSong(++seq, EngineTestSupport.Id(i)));
+            }
+        }
+
+        engine.Count.Should().Be(34);
+        foreach (var x in engine.LiveOrdinals())
+        {
+            engine.NeighbourOrdinals(x, Metric.Skl).Should().Equal(EngineTestSupport.ExactSkl(engine, x), $"song {x}");
+            engine.NeighbourOrdinals(x, Metric.Mp).Should().HaveCount(engine.Options.K).And.OnlyContain(t => engine.IsLive(t));
+        }
+
+        foreach (var metric in new[] { Metric.Skl, Metric.Mp })
+        {
+            engine.LiveOrdinals().Sum(o => engine.Occurrence(o, metric)).Should().Be(engine.Options.K * engine.Count);
+            engine.Measures(metric).Histogram.Sum().Should().Be(engine.Count);
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -259,5 +287,47 @@ public sealed class CatalogueEngineTests
         engine.Neighbours(id, Metric.Mp).Select(n => n.MpDistance).Should().BeInAscendingOrder();
         engine.TopHubs(Metric.Skl, 3).Should().HaveCount(3);
         engine.Antihubs(Metric.Skl, 0, 1000).Should().HaveCount((int)engine.Measures(Metric.Skl).Antihubs);
+    }
+}
+
+public sealed class EngineSketchTests
+{
+    [Fact]
+    public void InsertedSongSketch_FromFullRow_EqualsSketchOpsInitialise()
+    {
+        var engine = new CatalogueEngine(EngineTestSupport.Small());
+        EngineTestSupport.Run(engine, EngineTestSupport.Log(150, deletes: false));
+        var last = engine.OrdinalCount - 1;
+        var values = engine.LiveOrdinals().Where(o => o != last).Select(o => (double)EngineTestSupport.Distance(engine, last, o)).ToArray();
+        var q = engine.Options.Quantiles;
+        var knots = new float[q];
+        var counts = new float[q + 1];
+        var header = OrleansHub.Grains.Sketch.SketchHeader.Empty;
+        OrleansHub.Grains.Sketch.SketchOps.Initialise(knots, counts, ref header, values);
+
+        var (engineKnots, engineCounts, engineHeader) = engine.SketchOf(last);
+
+        engineKnots.Should().Equal(knots);
+        engineCounts.Should().Equal(counts);
+        engineHeader.Count.Should().Be(header.Count);
+        engineHeader.KnottedAt.Should().Be(header.KnottedAt);
+        engineHeader.Min.Should().Be(header.Min);
+        engineHeader.Max.Should().Be(header.Max);
+        engineHeader.Mean.Should().BeApproximately(header.Mean, 1e-9 * Math.Abs(header.Mean), "shifted sums vs Welford");
+        engineHeader.M2.Should().BeApproximately(header.M2, 1e-8 * header.M2);
+    }
+
+    [Fact]
+    public void Bucket_Vectorised_EqualsBinarySearchOnTiesAndEnds()
+    {
+        var rng = new Random(5);
+        foreach (var q in new[] { 2, 7, 8, 16, 63, 64, 65 })
+        {
+            var knots = Enumerable.Range(0, q).Select(_ => (float)Math.Round(rng.NextDouble() * 20)).Order().ToArray();
+            foreach (var v in knots.Concat([-1f, 0f, 10.5f, 20f, 21f, float.MaxValue]))
+            {
+                CatalogueEngine.Bucket(knots, v).Should().Be(CatalogueEngine.BucketReference(knots, v), $"q={q}, v={v}");
+            }
+        }
     }
 }
