@@ -18,6 +18,7 @@ internal static class CommandLine
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
         root.Subcommands.Add(FeaturesCommand.Create(output, error));
         root.Subcommands.Add(SynthesizeCommand.Create(output, error));
+        root.Subcommands.Add(ReplayCommand.Create(output, error));
         return root;
     }
 

@@ -30,8 +30,16 @@ public static class SyntheticCatalogue
     private const int D = GaussianModel.Dimension;
 
     /// <summary>Generates <paramref name="count"/> songs.</summary>
-    public static IReadOnlyList<SyntheticSong> Generate(int count, ulong seed, int genres = 16)
+    public static IReadOnlyList<SyntheticSong> Generate(int count, ulong seed, int genres = 16) => Generate(0, count, seed, genres);
+
+    /// <summary>
+    /// Generates songs <paramref name="start"/> .. start + count − 1 of the catalogue of this seed:
+    /// the same songs as the corresponding slice of <see cref="Generate(int, ulong, int)"/>, so
+    /// disjoint slices can be generated in parallel.
+    /// </summary>
+    public static IReadOnlyList<SyntheticSong> Generate(int start, int count, ulong seed, int genres)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(genres);
         var spread = new double[D];
@@ -62,7 +70,7 @@ public static class SyntheticCatalogue
         }
 
         var songs = new SyntheticSong[count];
-        for (var s = 0; s < count; s++)
+        for (var s = start; s < start + count; s++)
         {
             // One generator per song: song s is the same whatever the catalogue size.
             var rng = new SplitMix64(seed + (0x9E3779B97F4A7C15UL * (ulong)(s + 1)));
@@ -118,7 +126,7 @@ public static class SyntheticCatalogue
                 }
             }
 
-            songs[s] = new SyntheticSong(GaussianModel.FromMoments(mean, cov), $"genre-{g:D2}", mean, cov);
+            songs[s - start] = new SyntheticSong(GaussianModel.FromMoments(mean, cov), $"genre-{g:D2}", mean, cov);
         }
 
         return songs;
