@@ -10,7 +10,9 @@ namespace OrleansHub.Silo.Storage;
 /// </summary>
 /// <remarks>
 /// Schema: <c>events(seq INTEGER PRIMARY KEY, type TEXT, payload BLOB, recorded_at INTEGER)</c> and
-/// <c>snapshots(seq INTEGER PRIMARY KEY, state BLOB, recorded_at INTEGER)</c>, versioned by
+/// <c>snapshots(seq INTEGER PRIMARY KEY, state BLOB, recorded_at INTEGER)</c>, the song index
+/// <c>songs(id, hash, seq)</c> written in the same transaction as the events, <c>alerts</c> and
+/// hashed <c>api_keys</c>, versioned by
 /// <c>PRAGMA user_version</c>. A process killed mid-transaction leaves the WAL's last frame
 /// incomplete; SQLite discards it on the next open, so the log holds exactly the acknowledged events.
 /// </remarks>
@@ -68,6 +70,9 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
                     """
                     CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, payload BLOB NOT NULL, recorded_at INTEGER NOT NULL);
                     CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL, recorded_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS songs (id TEXT PRIMARY KEY, hash TEXT NOT NULL, seq INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
                     PRAGMA user_version = 1;
                     """,
                     cancellationToken).ConfigureAwait(false);
@@ -84,12 +89,19 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<(string Type, byte[] Payload)> events, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> AppendAsync(IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0)
         {
             return [];
+        }
+
+        foreach (var e in events)
+        {
+            ArgumentNullException.ThrowIfNull(e);
+            ArgumentException.ThrowIfNullOrEmpty(e.Type);
+            ArgumentNullException.ThrowIfNull(e.Payload);
         }
 
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -105,26 +117,170 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
             var type = command.Parameters.Add("$type", SqliteType.Text);
             var payload = command.Parameters.Add("$payload", SqliteType.Blob);
             command.Parameters.AddWithValue("$at", now);
+            using var put = _writer.CreateCommand();
+            put.Transaction = transaction;
+            put.CommandText = "INSERT OR REPLACE INTO songs (id, hash, seq) VALUES ($id, $hash, $seq);";
+            var putId = put.Parameters.Add("$id", SqliteType.Text);
+            var putHash = put.Parameters.Add("$hash", SqliteType.Text);
+            var putSeq = put.Parameters.Add("$seq", SqliteType.Integer);
+            using var remove = _writer.CreateCommand();
+            remove.Transaction = transaction;
+            remove.CommandText = "DELETE FROM songs WHERE id = $id;";
+            var removeId = remove.Parameters.Add("$id", SqliteType.Text);
             for (var i = 0; i < events.Count; i++)
             {
-                ArgumentException.ThrowIfNullOrEmpty(events[i].Type);
-                ArgumentNullException.ThrowIfNull(events[i].Payload);
                 sequences[i] = _lastSequence + 1 + i;
                 seq.Value = sequences[i];
                 type.Value = events[i].Type;
                 payload.Value = events[i].Payload;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var change in events[i].Index)
+                {
+                    if (change.Hash is null)
+                    {
+                        removeId.Value = change.Id;
+                        await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        putId.Value = change.Id;
+                        putHash.Value = change.Hash;
+                        putSeq.Value = sequences[i];
+                        await put.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
 
             // Commit is synchronous on purpose: once it returns, the WAL frame is fsynced (synchronous=FULL).
             transaction.Commit();
-            _lastSequence += events.Count;
+            Interlocked.Add(ref _lastSequence, events.Count);
             return sequences;
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<Dictionary<string, string>> LoadSongIndexAsync(CancellationToken cancellationToken = default)
+    {
+        var index = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, hash FROM songs;";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            index[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return index;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredAlert>> AppendAlertsAsync(IReadOnlyList<(long Sequence, string Type, string Json)> alerts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        if (alerts.Count == 0)
+        {
+            return [];
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var last = Convert.ToInt64(await ScalarAsync(_writer, "SELECT COALESCE(MAX(id), 0) FROM alerts;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            var stored = new List<StoredAlert>(alerts.Count);
+            using var transaction = _writer.BeginTransaction();
+            using var command = _writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO alerts (id, seq, type, json, recorded_at) VALUES ($id, $seq, $type, $json, $at);";
+            var id = command.Parameters.Add("$id", SqliteType.Integer);
+            var seq = command.Parameters.Add("$seq", SqliteType.Integer);
+            var type = command.Parameters.Add("$type", SqliteType.Text);
+            var json = command.Parameters.Add("$json", SqliteType.Text);
+            command.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+            foreach (var alert in alerts)
+            {
+                last++;
+                id.Value = last;
+                seq.Value = alert.Sequence;
+                type.Value = alert.Type;
+                json.Value = alert.Json;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                stored.Add(new StoredAlert(last, alert.Sequence, alert.Type, alert.Json, now));
+            }
+
+            transaction.Commit();
+            return stored;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredAlert>> ReadAlertsAfterAsync(long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, seq, type, json, recorded_at FROM alerts WHERE id > $after ORDER BY id LIMIT $limit;";
+        command.Parameters.AddWithValue("$after", afterId);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<StoredAlert>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new StoredAlert(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> LastAlertSequenceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt64(await ScalarAsync(connection, "SELECT COALESCE(MAX(seq), 0) FROM alerts;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public async Task AddApiKeyHashAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(hash);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _writer.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO api_keys (hash, created_at) VALUES ($hash, $at);";
+            command.Parameters.AddWithValue("$hash", hash);
+            command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ApiKeyHashesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT hash FROM api_keys;";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
     }
 
     /// <inheritdoc />
