@@ -185,7 +185,7 @@ public sealed class SiloApiTests : IDisposable
 
     [Theory]
     [InlineData("/api/songs", "text/plain")]
-    [InlineData("/api/songs", "multipart/form-data; boundary=x")]
+    [InlineData("/api/songs", "application/xml")]
     [InlineData("/api/songs/batch", "application/json")]
     public async Task WrongContentType_Is415(string path, string contentType)
     {
@@ -195,6 +195,42 @@ public sealed class SiloApiTests : IDisposable
         var response = await silo.Client.PostAsync(path, content);
         response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
         (await ProblemType(response)).Should().EndWith("/unsupported-media-type");
+    }
+
+    [Fact]
+    public async Task AudioUpload_Wav_IsAnalysedAndInserted()
+    {
+        await using var silo = new SiloHost(_dir);
+        foreach (var song in SiloHost.Songs(8))
+        {
+            await silo.Client.PostAsync("/api/songs", SiloHost.Json(song));
+        }
+
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Wav(440, 3)), "file", "tone.wav" },
+            { new StringContent("ambient;test"), "labels" },
+        };
+        var response = await silo.Client.PostAsync("/api/songs", form);
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("id").GetString().Should().Be("tone");
+        body.GetProperty("sklNeighbours").GetArrayLength().Should().Be(5);
+        (await silo.Client.GetFromJsonAsync<JsonElement>("/api/hubness")).GetProperty("n").GetInt32().Should().Be(9);
+    }
+
+    [Theory]
+    [InlineData("garbage.wav", "not audio at all")]
+    [InlineData("empty.wav", "")]
+    public async Task AudioUpload_CorruptOrEmpty_Is400AndStoresNothing(string name, string content)
+    {
+        await using var silo = new SiloHost(_dir);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(content)), "file", name } };
+        var response = await silo.Client.PostAsync("/api/songs", form);
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await ProblemType(response)).Should().EndWith("/invalid-audio");
+        (await silo.Client.GetFromJsonAsync<JsonElement>("/api/hubness")).GetProperty("n").GetInt32().Should().Be(0);
+        (await silo.Client.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -260,6 +296,35 @@ public sealed class SiloApiTests : IDisposable
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
         var firstId = await ReadFirstEventIdAsync(reader, cts.Token);
         firstId.Should().Be(3);
+    }
+
+    /// <summary>A mono 16-bit 22,050 Hz WAV of a tone with a little deterministic noise.</summary>
+    private static byte[] Wav(double frequency, double seconds)
+    {
+        const int rate = 22050;
+        var frames = (int)(seconds * rate);
+        using var stream = new MemoryStream();
+        using var w = new BinaryWriter(stream);
+        w.Write("RIFF"u8);
+        w.Write(36 + (frames * 2));
+        w.Write("WAVEfmt "u8);
+        w.Write(16);
+        w.Write((short)1);
+        w.Write((short)1);
+        w.Write(rate);
+        w.Write(rate * 2);
+        w.Write((short)2);
+        w.Write((short)16);
+        w.Write("data"u8);
+        w.Write(frames * 2);
+        var rng = new Random(7);
+        for (var f = 0; f < frames; f++)
+        {
+            w.Write((short)(16000 * (Math.Sin(2 * Math.PI * frequency * f / rate) + (0.02 * (rng.NextDouble() - 0.5)))));
+        }
+
+        w.Flush();
+        return stream.ToArray();
     }
 
     private static async Task<long> ReadFirstEventIdAsync(StreamReader reader, CancellationToken cancellationToken)

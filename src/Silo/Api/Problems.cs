@@ -8,6 +8,9 @@ public static class Problems
     /// <summary>The body is not a valid song (or batch of songs).</summary>
     public const string InvalidFeatures = Base + "invalid-features";
 
+    /// <summary>An uploaded audio file cannot be decoded or analysed (the detail says why).</summary>
+    public const string InvalidAudio = Base + "invalid-audio";
+
     /// <summary>A query parameter is out of range or unknown.</summary>
     public const string InvalidParameter = Base + "invalid-parameter";
 

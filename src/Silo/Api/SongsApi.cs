@@ -25,28 +25,53 @@ public static class SongsApi
         return group;
     }
 
-    /// <summary>POST /api/songs: one song as a features JSON object.</summary>
+    /// <summary>POST /api/songs: one song as a features JSON object, or a multipart audio upload (see <see cref="AudioUploads"/>).</summary>
     public static async Task<Results<Created<SongResponse>, Ok<SongResponse>, ProblemHttpResult>> InsertSong(
         HttpRequest request,
         CatalogueService catalogue,
         IOptions<OrleansHubOptions> options,
         CancellationToken cancellationToken)
     {
-        if (!IsJson(request.ContentType))
+        SongFeatures? song;
+        if (request.HasFormContentType && request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            return Problems.Problem(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Unsupported content type", $"Send the song as application/json (features object); got '{request.ContentType}'.");
-        }
+            if (request.ContentLength > options.Value.MaxBodyBytes)
+            {
+                return TooLarge(options.Value.MaxBodyBytes);
+            }
 
-        var (body, tooLarge) = await ReadBodyAsync(request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        if (tooLarge)
-        {
-            return TooLarge(options.Value.MaxBodyBytes);
-        }
+            string? audioError;
+            try
+            {
+                (song, audioError) = await AudioUploads.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                (song, audioError) = (null, $"malformed multipart body ({ex.Message})");
+            }
 
-        var song = FeaturesJsonLines.ParseLine(body, out var error);
-        if (song is null)
+            if (song is null)
+            {
+                return Problems.Problem(StatusCodes.Status400BadRequest, Problems.InvalidAudio, "Audio cannot be analysed", audioError!);
+            }
+        }
+        else if (IsJson(request.ContentType))
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, Problems.InvalidFeatures, "Invalid song features", error!);
+            var (body, tooLarge) = await ReadBodyAsync(request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+            if (tooLarge)
+            {
+                return TooLarge(options.Value.MaxBodyBytes);
+            }
+
+            song = FeaturesJsonLines.ParseLine(body, out var error);
+            if (song is null)
+            {
+                return Problems.Problem(StatusCodes.Status400BadRequest, Problems.InvalidFeatures, "Invalid song features", error!);
+            }
+        }
+        else
+        {
+            return Problems.Problem(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Unsupported content type", $"Send the song as application/json (features object) or multipart/form-data (audio in the 'file' field); got '{request.ContentType}'.");
         }
 
         var outcome = await catalogue.InsertAsync(song, cancellationToken).ConfigureAwait(false);
