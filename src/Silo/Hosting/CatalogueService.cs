@@ -47,6 +47,9 @@ public sealed partial class CatalogueService : IHostedService, IAsyncDisposable
     /// <summary>True once recovery has finished and the writer runs.</summary>
     public bool IsReady => _ready && !_failed;
 
+    /// <summary>Writes waiting for the single writer (queue depth).</summary>
+    public int PendingWrites => _writes.Reader.Count;
+
     /// <summary>The engine's neighbours per list.</summary>
     public int K => _options.K;
 
