@@ -1,4 +1,5 @@
 using OrleansHub.Silo.Api;
+using OrleansHub.Silo.Diagnostics;
 using OrleansHub.Silo.Options;
 
 namespace OrleansHub.Silo.Hosting;
@@ -6,15 +7,29 @@ namespace OrleansHub.Silo.Hosting;
 /// <summary>Composition of the silo: services and endpoints.</summary>
 public static class SiloExtensions
 {
-    /// <summary>Registers options (validated on start), ProblemDetails and the catalogue service.</summary>
+    /// <summary>Registers options (validated on start), ProblemDetails, the catalogue service, metrics, limits and the OpenAPI document.</summary>
     public static WebApplicationBuilder AddOrleansHubSilo(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<OrleansHubOptions>()
             .Bind(builder.Configuration.GetSection(OrleansHubOptions.Section))
             .ValidateDataAnnotations()
+            .Validate(o => IsValid(o.Webhooks), "OrleansHub:Webhooks has a value out of range.")
             .ValidateOnStart();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Kestrel's own body limit (a chunked body past OrleansHub:MaxBodyBytes) surfaces as an exception.
+            if (context.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                context.ProblemDetails.Type = Problems.BodyTooLarge;
+                context.ProblemDetails.Title = "Body too large";
+            }
+        });
+        builder.Services.AddOpenApi();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<SiloMetrics>();
+        builder.Services.AddSingleton<IngestMetricsFilter>();
+        builder.Services.AddOrleansHubLimits();
         builder.Services.AddSingleton<CatalogueService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogueService>());
         builder.Services.AddSingleton<ApiKeyFilter>();
@@ -25,10 +40,20 @@ public static class SiloExtensions
     public static WebApplication MapOrleansHubSilo(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        app.MapOpenApi();
         var songs = app.MapSongsApi();
+        songs.AddEndpointFilter<IngestMetricsFilter>()
+            .RequireRateLimiting(LimitsExtensions.IngestPolicy)
+            .WithRequestTimeout(LimitsExtensions.TimeoutPolicy);
         var hubness = app.MapHubnessApi();
+        hubness.WithRequestTimeout(LimitsExtensions.TimeoutPolicy);
         var alerts = app.MapAlertsApi();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrleansHubOptions>>().Value.RequireKeyForReads)
         {
@@ -43,4 +68,7 @@ public static class SiloExtensions
             : Problems.Problem(StatusCodes.Status503ServiceUnavailable, Problems.Unavailable, "Not ready", "The catalogue is recovering or failed.")).WithTags("Health");
         return app;
     }
+
+    private static bool IsValid(WebhookOptions webhooks) =>
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(webhooks, new System.ComponentModel.DataAnnotations.ValidationContext(webhooks), null, validateAllProperties: true);
 }
