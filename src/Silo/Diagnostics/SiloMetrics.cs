@@ -18,6 +18,7 @@ public sealed class SiloMetrics
     private readonly Histogram<double> _insertDuration;
     private readonly Counter<long> _webhookDeliveries;
     private readonly Counter<long> _webhookFailures;
+    private readonly Counter<long> _webhookDeadLetters;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>.</summary>
     public SiloMetrics(IMeterFactory meterFactory, CatalogueService catalogue)
@@ -28,7 +29,8 @@ public sealed class SiloMetrics
         _songsIngested = Meter.CreateCounter<long>("orleanshub.songs.ingested", "{song}", "Songs added to the catalogue through the API.");
         _insertDuration = Meter.CreateHistogram<double>("orleanshub.songs.insert.duration", "ms", "Time to answer an insert request (one song or a batch), durable write included.");
         _webhookDeliveries = Meter.CreateCounter<long>("orleanshub.webhooks.deliveries", "{delivery}", "Alerts delivered to webhooks (2xx answer).");
-        _webhookFailures = Meter.CreateCounter<long>("orleanshub.webhooks.failures", "{attempt}", "Failed webhook delivery attempts (tag dead_letter=true on the last one).");
+        _webhookFailures = Meter.CreateCounter<long>("orleanshub.webhooks.failures", "{attempt}", "Failed webhook delivery attempts.");
+        _webhookDeadLetters = Meter.CreateCounter<long>("orleanshub.webhooks.dead_letters", "{alert}", "Alerts put on a webhook's dead-letter list after the last attempt.");
         Meter.CreateObservableGauge("orleanshub.catalogue.size", ObserveSize, "{song}", "Songs in the catalogue.");
         Meter.CreateObservableGauge("orleanshub.catalogue.hubs", ObserveHubs, "{song}", "Hubs (O^k at least h·k) per metric.");
     }
@@ -47,13 +49,17 @@ public sealed class SiloMetrics
         }
     }
 
-    /// <summary>Records a successful webhook delivery.</summary>
+    /// <summary>Records an alert delivered to a webhook (after its cursor moved past it).</summary>
     public void RecordWebhookDelivered(long webhookId) =>
         _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("webhook", webhookId));
 
     /// <summary>Records a failed webhook delivery attempt.</summary>
-    public void RecordWebhookFailed(long webhookId, bool deadLettered) =>
-        _webhookFailures.Add(1, new KeyValuePair<string, object?>("webhook", webhookId), new KeyValuePair<string, object?>("dead_letter", deadLettered));
+    public void RecordWebhookFailed(long webhookId) =>
+        _webhookFailures.Add(1, new KeyValuePair<string, object?>("webhook", webhookId));
+
+    /// <summary>Records an alert put on a webhook's dead-letter list (after it was stored).</summary>
+    public void RecordWebhookDeadLettered(long webhookId) =>
+        _webhookDeadLetters.Add(1, new KeyValuePair<string, object?>("webhook", webhookId));
 
     private IEnumerable<Measurement<long>> ObserveSize()
     {

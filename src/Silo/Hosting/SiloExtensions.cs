@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansHub.Silo.Api;
 using OrleansHub.Silo.Diagnostics;
 using OrleansHub.Silo.Options;
@@ -30,6 +32,11 @@ public static class SiloExtensions
         builder.Services.AddSingleton<SiloMetrics>();
         builder.Services.AddSingleton<IngestMetricsFilter>();
         builder.Services.AddOrleansHubLimits();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<OrleansHubOptions>>().Value.Webhooks.Timeout);
+        builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         builder.Services.AddSingleton<CatalogueService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogueService>());
         builder.Services.AddSingleton<ApiKeyFilter>();
@@ -55,7 +62,8 @@ public static class SiloExtensions
         var hubness = app.MapHubnessApi();
         hubness.WithRequestTimeout(LimitsExtensions.TimeoutPolicy);
         var alerts = app.MapAlertsApi();
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrleansHubOptions>>().Value.RequireKeyForReads)
+        app.MapWebhooksApi().WithRequestTimeout(LimitsExtensions.TimeoutPolicy);
+        if (app.Services.GetRequiredService<IOptions<OrleansHubOptions>>().Value.RequireKeyForReads)
         {
             // Reads closed by configuration: every API route needs a key (writes already do).
             songs.AddEndpointFilter<ApiKeyFilter>();
