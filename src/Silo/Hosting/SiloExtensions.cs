@@ -17,6 +17,7 @@ public static class SiloExtensions
             .Bind(builder.Configuration.GetSection(OrleansHubOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => IsValid(o.Webhooks), "OrleansHub:Webhooks has a value out of range.")
+            .Validate(o => IsValid(o.Otlp), "OrleansHub:Otlp has a value out of range.")
             .ValidateOnStart();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
@@ -31,6 +32,8 @@ public static class SiloExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<SiloMetrics>();
         builder.Services.AddSingleton<IngestMetricsFilter>();
+        builder.Services.AddSingleton<OtlpMetricsExporter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OtlpMetricsExporter>());
         builder.Services.AddOrleansHubLimits();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
@@ -77,6 +80,6 @@ public static class SiloExtensions
         return app;
     }
 
-    private static bool IsValid(WebhookOptions webhooks) =>
-        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(webhooks, new System.ComponentModel.DataAnnotations.ValidationContext(webhooks), null, validateAllProperties: true);
+    private static bool IsValid(object section) =>
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(section, new System.ComponentModel.DataAnnotations.ValidationContext(section), null, validateAllProperties: true);
 }

@@ -60,8 +60,15 @@ public sealed class OrleansHubOptions
 /// <summary>Metrics export over OTLP.</summary>
 public sealed class OtlpOptions
 {
-    /// <summary>OTLP endpoint of the metrics exporter (for example <c>http://127.0.0.1:4317</c>); no export when empty.</summary>
+    /// <summary>OTLP endpoint of the metrics exporter (for example <c>http://127.0.0.1:4317</c>, or the full <c>…/v1/metrics</c> URL with http/protobuf); no export when empty.</summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>OTLP transport: <c>Grpc</c> (default) or <c>HttpProtobuf</c>.</summary>
+    public OpenTelemetry.Exporter.OtlpExportProtocol Protocol { get; set; } = OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+
+    /// <summary>Interval between two exports.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Webhook delivery: retries with exponential back-off, then the dead-letter list.</summary>
