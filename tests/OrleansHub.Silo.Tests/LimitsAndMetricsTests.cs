@@ -113,3 +113,22 @@ public sealed class LimitsAndMetricsTests : IDisposable
         paths.Should().Contain(["/api/songs", "/api/songs/batch", "/api/songs/{id}", "/api/hubness", "/api/alerts"]);
     }
 }
+
+public sealed class RequestTimeoutTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("orleanshub-timeout-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Request_PastTheConfiguredTimeout_Answers504RequestTimeout()
+    {
+        await using var silo = new SiloHost(_dir, ("OrleansHub:RequestTimeout", "00:00:00.001"));
+
+        var response = await silo.Client.PostAsync("/api/songs/batch", SiloHost.Ndjson(SiloHost.Songs(300)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString().Should().Be("https://orleanshub.dev/problems/request-timeout");
+        (await silo.Client.GetAsync("/health/live")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+}

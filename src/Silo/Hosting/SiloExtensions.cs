@@ -26,6 +26,7 @@ public static class SiloExtensions
             {
                 context.ProblemDetails.Type = Problems.BodyTooLarge;
                 context.ProblemDetails.Title = "Body too large";
+                context.ProblemDetails.Detail = "The body exceeds the configured limit (OrleansHub:MaxBodyBytes).";
             }
         });
         builder.Services.AddOpenApi();
