@@ -90,10 +90,15 @@ public sealed class LimitsAndMetricsTests : IDisposable
         (await silo.Client.PostAsync("/api/songs", SiloHost.Json(songs[0]))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await silo.Client.PostAsync("/api/songs/batch", SiloHost.Ndjson(songs.Skip(1)))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await silo.Client.GetAsync("/api/songs/song-0000")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var anonymous = silo.CreateAnonymousClient())
+        {
+            (await anonymous.PostAsync("/api/songs", SiloHost.Json(songs[0]))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
         listener.RecordObservableInstruments();
 
         longs.Where(m => m.Name == "orleanshub.songs.ingested").Sum(m => m.Value).Should().Be(12);
-        doubles.Where(m => m.Name == "orleanshub.songs.insert.duration").Should().HaveCount(3).And.OnlyContain(m => m.Value >= 0);
+        doubles.Where(m => m.Name == "orleanshub.songs.insert.duration").Should().HaveCount(4, "three accepted inserts and one without a key").And.OnlyContain(m => m.Value >= 0);
         longs.Should().ContainSingle(m => m.Name == "orleanshub.catalogue.size").Which.Value.Should().Be(12);
         var hubs = longs.Where(m => m.Name == "orleanshub.catalogue.hubs").ToList();
         hubs.Should().HaveCount(2);
