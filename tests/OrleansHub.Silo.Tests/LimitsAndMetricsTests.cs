@@ -115,7 +115,8 @@ public sealed class LimitsAndMetricsTests : IDisposable
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        paths.Should().Contain(["/api/songs", "/api/songs/batch", "/api/songs/{id}", "/api/hubness", "/api/alerts"]);
+        paths.Should().Contain(["/api/songs", "/api/songs/batch", "/api/songs/{id}", "/api/hubness", "/api/alerts", "/api/webhooks", "/api/webhooks/{id}/dead-letters"]);
+        document.GetProperty("paths").GetProperty("/api/webhooks").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _).Should().BeTrue();
     }
 }
 

@@ -89,6 +89,17 @@ public sealed class WebhookTests : IDisposable
             (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString().Should().Be("https://orleanshub.dev/problems/invalid-webhook");
         }
 
+        foreach (var raw in new[] { "{", "null", "[1]", "{\"url\": 5}" })
+        {
+            var bad = await silo.Client.PostAsync("/api/webhooks", new StringContent(raw, System.Text.Encoding.UTF8, "application/json"));
+            bad.StatusCode.Should().Be(HttpStatusCode.BadRequest, raw);
+            (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString().Should().Be("https://orleanshub.dev/problems/invalid-webhook");
+        }
+
+        var plain = await silo.Client.PostAsync("/api/webhooks", new StringContent("url=http://127.0.0.1:9/hook"));
+        plain.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+        (await plain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString().Should().Be("https://orleanshub.dev/problems/unsupported-media-type");
+
         var created = await silo.Client.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/hook", types = new[] { "hub-emerged" } });
         created.StatusCode.Should().Be(HttpStatusCode.Created);
         var hook = await created.Content.ReadFromJsonAsync<JsonElement>();

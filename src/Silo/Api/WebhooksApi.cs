@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansHub.Silo.Hosting;
 
@@ -46,23 +47,42 @@ public static class WebhooksApi
     {
         ArgumentNullException.ThrowIfNull(app);
         var group = app.MapGroup("/api/webhooks").WithTags("Webhooks").AddEndpointFilter<ApiKeyFilter>();
-        group.MapPost("/", CreateWebhook).WithName("CreateWebhook");
+        group.MapPost("/", CreateWebhook).Accepts<WebhookRequest>("application/json").WithName("CreateWebhook");
         group.MapGet("/", ListWebhooks).WithName("ListWebhooks");
         group.MapDelete("/{id:long}", DeleteWebhook).WithName("DeleteWebhook");
         group.MapGet("/{id:long}/dead-letters", GetDeadLetters).WithName("GetWebhookDeadLetters");
         return group;
     }
 
-    /// <summary>POST /api/webhooks.</summary>
+    /// <summary>POST /api/webhooks: a <see cref="WebhookRequest"/> as JSON (read here, so that every malformed body gets a specific problem type).</summary>
     public static async Task<Results<Created<WebhookCreated>, ProblemHttpResult>> CreateWebhook(
-        WebhookRequest request,
+        HttpRequest httpRequest,
         CatalogueService catalogue,
         WebhookDispatcher dispatcher,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(httpRequest);
         ArgumentNullException.ThrowIfNull(catalogue);
         ArgumentNullException.ThrowIfNull(dispatcher);
+        if (!httpRequest.HasJsonContentType())
+        {
+            return Problems.Problem(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Unsupported content type", $"Send the webhook as application/json; got '{httpRequest.ContentType}'.");
+        }
+
+        WebhookRequest? request;
+        try
+        {
+            request = await httpRequest.ReadFromJsonAsync<WebhookRequest>(cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+
+        if (request is null)
+        {
+            return Invalid("The body must be a JSON object {\"url\", \"secret\"?, \"types\"?: [..]}.");
+        }
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             return Invalid("The url must be an absolute http or https URL.");

@@ -28,6 +28,13 @@ public static class SiloExtensions
                 context.ProblemDetails.Title = "Body too large";
                 context.ProblemDetails.Detail = "The body exceeds the configured limit (OrleansHub:MaxBodyBytes).";
             }
+
+            // The framework's own 415 (an endpoint declaring the JSON it accepts) gets the API's type.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Type?.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal) != false)
+            {
+                context.ProblemDetails.Type = Problems.UnsupportedMediaType;
+                context.ProblemDetails.Title = "Unsupported content type";
+            }
         });
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
