@@ -36,6 +36,9 @@ public static class SiloExtensions
                 context.ProblemDetails.Title = "Unsupported content type";
             }
         });
+        // The catalogue is the first hosted service: it recovers before the dispatcher starts, and stops after it.
+        builder.Services.AddSingleton<CatalogueService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogueService>());
         builder.Services.AddOpenApi();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<SiloMetrics>();
@@ -48,8 +51,6 @@ public static class SiloExtensions
             .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<OrleansHubOptions>>().Value.Webhooks.Timeout);
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
-        builder.Services.AddSingleton<CatalogueService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogueService>());
         builder.Services.AddSingleton<ApiKeyFilter>();
         return builder;
     }
