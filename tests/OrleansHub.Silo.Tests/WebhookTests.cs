@@ -68,6 +68,38 @@ public sealed class WebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task Delivery_InterruptedByAStop_ResumesFromThePersistedCursorAfterTheRestart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret, failFirst: 1);
+        List<long> alertIds;
+        await using (var silo = new SiloHost(
+            _dir,
+            ("OrleansHub:HubSize", "1"),
+            ("OrleansHub:Webhooks:MaxAttempts", "2"),
+            ("OrleansHub:Webhooks:BaseDelay", "01:00:00"),
+            ("OrleansHub:Webhooks:MaxDelay", "01:00:00")))
+        {
+            using var failures = new CounterWaiter(silo, "orleanshub.webhooks.failures");
+            (await silo.Client.PostAsJsonAsync("/api/webhooks", new { url = receiver.Url, secret = Secret })).StatusCode.Should().Be(HttpStatusCode.Created);
+            await silo.Client.PostAsync("/api/songs/batch", SiloHost.Ndjson(SiloHost.Songs(40)));
+            alertIds = (await silo.Client.GetFromJsonAsync<JsonElement>("/api/alerts?after=0&limit=1000")).EnumerateArray().Select(a => a.GetProperty("id").GetInt64()).ToList();
+            alertIds.Should().NotBeEmpty();
+
+            // The first alert's first attempt failed; its retry waits an hour, so the stop interrupts it.
+            await failures.WaitForAsync(1);
+        }
+
+        receiver.Deliveries.Should().BeEmpty();
+        await using var restarted = FastRetrySilo(maxAttempts: 3);
+        using var delivered = new CounterWaiter(restarted, "orleanshub.webhooks.deliveries");
+
+        await delivered.WaitForAsync(alertIds.Count);
+
+        receiver.Deliveries.Select(d => d.AlertId).Should().Equal(alertIds);
+        receiver.Deliveries.Should().OnlyContain(d => d.SignatureValid);
+    }
+
+    [Fact]
     public async Task WebhookAdministration_ValidatesMasksDeletes_AndNeedsAKey()
     {
         await using var silo = new SiloHost(_dir);
