@@ -36,11 +36,11 @@ public sealed class OrleansHubOptions
 
     /// <summary>Ingestion rate limit per API key: bucket size (burst) of a token bucket, one token per song request.</summary>
     [Range(1, 1_000_000)]
-    public int IngestTokenLimit { get; set; } = 200;
+    public int IngestTokenLimit { get; set; } = 1000;
 
     /// <summary>Ingestion rate limit per API key: tokens added every <see cref="IngestReplenishmentPeriod"/>.</summary>
     [Range(1, 1_000_000)]
-    public int IngestTokensPerPeriod { get; set; } = 100;
+    public int IngestTokensPerPeriod { get; set; } = 1000;
 
     /// <summary>Ingestion rate limit per API key: replenishment period of the token bucket.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
