@@ -29,6 +29,8 @@ internal sealed class SiloHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _factory.Services;
+
     public HttpClient CreateAnonymousClient() => _factory.CreateClient();
 
     public async ValueTask DisposeAsync()

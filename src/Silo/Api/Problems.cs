@@ -35,6 +35,18 @@ public static class Problems
     /// <summary>The catalogue is recovering or stopped accepting writes.</summary>
     public const string Unavailable = Base + "catalogue-unavailable";
 
+    /// <summary>The API key's ingestion rate limit is exhausted (429, with Retry-After).</summary>
+    public const string RateLimited = Base + "rate-limited";
+
+    /// <summary>The request took longer than the configured timeout (504).</summary>
+    public const string RequestTimeout = Base + "request-timeout";
+
+    /// <summary>A webhook registration is invalid (URL, secret or alert types).</summary>
+    public const string InvalidWebhook = Base + "invalid-webhook";
+
+    /// <summary>No webhook has this id.</summary>
+    public const string WebhookNotFound = Base + "webhook-not-found";
+
     /// <summary>A ProblemDetails result.</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: type, extensions: extensions);

@@ -26,6 +26,24 @@ public sealed record PendingEvent(string Type, byte[] Payload, IReadOnlyList<Son
 /// <param name="RecordedAt">When it was stored (UTC).</param>
 public sealed record StoredAlert(long Id, long Sequence, string Type, string Json, DateTimeOffset RecordedAt);
 
+/// <summary>A registered webhook and its delivery cursor.</summary>
+/// <param name="Id">Webhook id.</param>
+/// <param name="Url">Absolute http(s) URL the alerts are POSTed to.</param>
+/// <param name="Secret">HMAC-SHA256 key of the signature header (kept in clear: delivery needs it).</param>
+/// <param name="Types">Alert types delivered; empty for all.</param>
+/// <param name="Cursor">Id of the last alert handled (delivered, skipped or dead-lettered).</param>
+/// <param name="CreatedAt">When it was registered (UTC).</param>
+public sealed record StoredWebhook(long Id, string Url, string Secret, IReadOnlyList<string> Types, long Cursor, DateTimeOffset CreatedAt);
+
+/// <summary>An alert that could not be delivered to a webhook after the last attempt.</summary>
+/// <param name="Id">Dead-letter id.</param>
+/// <param name="WebhookId">The webhook.</param>
+/// <param name="AlertId">The alert.</param>
+/// <param name="Attempts">Delivery attempts made.</param>
+/// <param name="LastError">The last attempt's error (HTTP status or exception message).</param>
+/// <param name="FailedAt">When the last attempt failed (UTC).</param>
+public sealed record StoredDeadLetter(long Id, long WebhookId, long AlertId, int Attempts, string LastError, DateTimeOffset FailedAt);
+
 /// <summary>A saved engine state and the last event it includes.</summary>
 /// <param name="Sequence">The state reflects events 1..Sequence.</param>
 /// <param name="State">The serialised engine state; opaque to the store (it carries its own checksum).</param>
@@ -56,6 +74,24 @@ public interface ICatalogueStore : IAsyncDisposable
 
     /// <summary>The causing sequence number of the newest stored alert (0 when none): replay must not store alerts again up to it.</summary>
     Task<long> LastAlertSequenceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Registers a webhook whose cursor starts at the newest stored alert (it receives alerts stored from now on).</summary>
+    Task<StoredWebhook> AddWebhookAsync(string url, string secret, IReadOnlyList<string> types, CancellationToken cancellationToken = default);
+
+    /// <summary>Every registered webhook, by id.</summary>
+    Task<IReadOnlyList<StoredWebhook>> WebhooksAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a webhook with its dead letters; false when no webhook has this id.</summary>
+    Task<bool> DeleteWebhookAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a webhook's cursor to <paramref name="alertId"/> and, in the same transaction, records
+    /// <paramref name="deadLetter"/> when the alert could not be delivered. False (and no change) when the webhook was deleted.
+    /// </summary>
+    Task<bool> AdvanceWebhookAsync(long webhookId, long alertId, (int Attempts, string LastError)? deadLetter, CancellationToken cancellationToken = default);
+
+    /// <summary>The dead letters of a webhook, oldest first.</summary>
+    Task<IReadOnlyList<StoredDeadLetter>> DeadLettersAsync(long webhookId, CancellationToken cancellationToken = default);
 
     /// <summary>Stores the SHA-256 hash of an API key.</summary>
     Task AddApiKeyHashAsync(string hash, CancellationToken cancellationToken = default);

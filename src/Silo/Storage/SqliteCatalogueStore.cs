@@ -12,13 +12,14 @@ namespace OrleansHub.Silo.Storage;
 /// Schema: <c>events(seq INTEGER PRIMARY KEY, type TEXT, payload BLOB, recorded_at INTEGER)</c> and
 /// <c>snapshots(seq INTEGER PRIMARY KEY, state BLOB, recorded_at INTEGER)</c>, the song index
 /// <c>songs(id, hash, seq)</c> written in the same transaction as the events, <c>alerts</c> and
-/// hashed <c>api_keys</c>, versioned by
+/// hashed <c>api_keys</c>, and (schema 2) <c>webhooks</c> with their delivery cursor and
+/// <c>webhook_dead_letters</c>, versioned by
 /// <c>PRAGMA user_version</c>. A process killed mid-transaction leaves the WAL's last frame
 /// incomplete; SQLite discards it on the next open, so the log holds exactly the acknowledged events.
 /// </remarks>
 public sealed class SqliteCatalogueStore : ICatalogueStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -74,6 +75,20 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
                     CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, recorded_at INTEGER NOT NULL);
                     CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
                     PRAGMA user_version = 1;
+                    """,
+                    cancellationToken).ConfigureAwait(false);
+                version = 1;
+            }
+
+            if (version == 1)
+            {
+                await ExecuteAsync(
+                    writer,
+                    """
+                    CREATE TABLE IF NOT EXISTS webhooks (id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL, secret TEXT NOT NULL, types TEXT NOT NULL, cursor INTEGER NOT NULL, created_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS webhook_dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id INTEGER NOT NULL, alert_id INTEGER NOT NULL, attempts INTEGER NOT NULL, last_error TEXT NOT NULL, failed_at INTEGER NOT NULL);
+                    CREATE INDEX IF NOT EXISTS webhook_dead_letters_by_webhook ON webhook_dead_letters (webhook_id, id);
+                    PRAGMA user_version = 2;
                     """,
                     cancellationToken).ConfigureAwait(false);
             }
@@ -355,6 +370,145 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
         {
             yield return new StoredSnapshot(reader.GetInt64(0), (byte[])reader.GetValue(1));
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredWebhook> AddWebhookAsync(string url, string secret, IReadOnlyList<string> types, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(url);
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        ArgumentNullException.ThrowIfNull(types);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var command = _writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO webhooks (url, secret, types, cursor, created_at) VALUES ($url, $secret, $types, (SELECT COALESCE(MAX(id), 0) FROM alerts), $at);";
+            command.Parameters.AddWithValue("$url", url);
+            command.Parameters.AddWithValue("$secret", secret);
+            command.Parameters.AddWithValue("$types", string.Join(',', types));
+            command.Parameters.AddWithValue("$at", now);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            using var query = _writer.CreateCommand();
+            query.Transaction = transaction;
+            query.CommandText = "SELECT id, cursor FROM webhooks WHERE id = last_insert_rowid();";
+            long id, cursor;
+            using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                id = reader.GetInt64(0);
+                cursor = reader.GetInt64(1);
+            }
+
+            transaction.Commit();
+            return new StoredWebhook(id, url, secret, [.. types], cursor, DateTimeOffset.FromUnixTimeMilliseconds(now));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredWebhook>> WebhooksAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, url, secret, types, cursor, created_at FROM webhooks ORDER BY id;";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var webhooks = new List<StoredWebhook>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            webhooks.Add(new StoredWebhook(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                reader.GetInt64(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return webhooks;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteWebhookAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var letters = _writer.CreateCommand();
+            letters.Transaction = transaction;
+            letters.CommandText = "DELETE FROM webhook_dead_letters WHERE webhook_id = $id;";
+            letters.Parameters.AddWithValue("$id", id);
+            await letters.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            using var hook = _writer.CreateCommand();
+            hook.Transaction = transaction;
+            hook.CommandText = "DELETE FROM webhooks WHERE id = $id;";
+            hook.Parameters.AddWithValue("$id", id);
+            var removed = await hook.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
+            return removed > 0;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AdvanceWebhookAsync(long webhookId, long alertId, (int Attempts, string LastError)? deadLetter, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            using var advance = _writer.CreateCommand();
+            advance.Transaction = transaction;
+            advance.CommandText = "UPDATE webhooks SET cursor = MAX(cursor, $alert) WHERE id = $id;";
+            advance.Parameters.AddWithValue("$id", webhookId);
+            advance.Parameters.AddWithValue("$alert", alertId);
+            var exists = await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            if (exists && deadLetter is { } letter)
+            {
+                using var insert = _writer.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO webhook_dead_letters (webhook_id, alert_id, attempts, last_error, failed_at) VALUES ($id, $alert, $attempts, $error, $at);";
+                insert.Parameters.AddWithValue("$id", webhookId);
+                insert.Parameters.AddWithValue("$alert", alertId);
+                insert.Parameters.AddWithValue("$attempts", letter.Attempts);
+                insert.Parameters.AddWithValue("$error", letter.LastError);
+                insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+            return exists;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredDeadLetter>> DeadLettersAsync(long webhookId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, webhook_id, alert_id, attempts, last_error, failed_at FROM webhook_dead_letters WHERE webhook_id = $id ORDER BY id;";
+        command.Parameters.AddWithValue("$id", webhookId);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var letters = new List<StoredDeadLetter>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            letters.Add(new StoredDeadLetter(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return letters;
     }
 
     /// <inheritdoc />
