@@ -33,7 +33,7 @@ public sealed class SiloMetrics
         _webhookDeadLetters = Meter.CreateCounter<long>("orleanshub.webhooks.dead_letters", "{alert}", "Alerts put on a webhook's dead-letter list after the last attempt.");
         Meter.CreateObservableGauge("orleanshub.catalogue.size", ObserveSize, "{song}", "Songs in the catalogue.");
         Meter.CreateObservableGauge("orleanshub.catalogue.hubs", ObserveHubs, "{song}", "Hubs (O^k at least h·k) per metric.");
-        Meter.CreateObservableGauge("orleanshub.catalogue.write_queue.depth", ObserveQueueDepth, "{request}", "Write requests waiting for the single writer (reported when the catalogue implements IWriteQueueDepth).");
+        Meter.CreateObservableGauge("orleanshub.catalogue.write_queue.depth", ObserveQueueDepth, "{request}", "Write requests waiting for the single writer.");
     }
 
     /// <summary>The meter holding the instruments.</summary>
@@ -72,11 +72,7 @@ public sealed class SiloMetrics
 
     private IEnumerable<Measurement<int>> ObserveQueueDepth()
     {
-        // Seen through object: the catalogue type does not have to implement the interface.
-        if ((object)_catalogue is IWriteQueueDepth queue)
-        {
-            yield return new Measurement<int>(queue.QueueDepth);
-        }
+        yield return new Measurement<int>(_catalogue.QueueDepth);
     }
 
     private IEnumerable<Measurement<long>> ObserveHubs()

@@ -36,6 +36,7 @@ public sealed partial class CatalogueService : IHostedService, IAsyncDisposable
     private volatile bool _ready;
     private volatile bool _failed;
     private int _disposed;
+    private int _queued;
 
     /// <summary>Creates the service; nothing happens until <see cref="StartAsync"/>.</summary>
     public CatalogueService(IOptions<OrleansHubOptions> options, ILogger<CatalogueService> logger)
@@ -49,7 +50,7 @@ public sealed partial class CatalogueService : IHostedService, IAsyncDisposable
     public bool IsReady => _ready && !_failed;
 
     /// <summary>Writes waiting for the single writer (queue depth).</summary>
-    public int PendingWrites => _writes.Reader.Count;
+    public int QueueDepth => Volatile.Read(ref _queued);
 
     /// <summary>The engine's neighbours per list.</summary>
     public int K => _options.K;
@@ -239,6 +240,7 @@ public sealed partial class CatalogueService : IHostedService, IAsyncDisposable
             return new WriteOutcome(WriteStatus.Unavailable, 0, [], []);
         }
 
+        Interlocked.Increment(ref _queued);
         await _writes.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
         return await request.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -247,6 +249,7 @@ public sealed partial class CatalogueService : IHostedService, IAsyncDisposable
     {
         await foreach (var request in _writes.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            Interlocked.Decrement(ref _queued);
             if (_failed)
             {
                 request.Completion.TrySetResult(new WriteOutcome(WriteStatus.Unavailable, 0, [], []));
