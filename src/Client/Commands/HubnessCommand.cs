@@ -39,7 +39,7 @@ internal static class HubnessCommand
                     $"hubness ({h.Metric}) of {uri}",
                     $"  songs n          {h.N}",
                     $"  k                {h.K}",
-                    $"  hubs (O^k >= {h.HubSize}k) {h.Hubs} ({h.HubShare:P2})",
+                    $"  hubs (O^k >= {h.HubSize * h.K}) {h.Hubs} ({h.HubShare:P2})",
                     $"  anti-hubs        {h.Antihubs} ({h.AntihubShare:P2})",
                     $"  max O^k          {h.MaxOccurrence}",
                     $"  skewness S^k     {h.Skewness:0.0000}",
