@@ -19,6 +19,10 @@ internal static class CommandLine
         root.Subcommands.Add(FeaturesCommand.Create(output, error));
         root.Subcommands.Add(SynthesizeCommand.Create(output, error));
         root.Subcommands.Add(ReplayCommand.Create(output, error));
+        root.Subcommands.Add(IngestCommand.Create(output, error));
+        root.Subcommands.Add(NeighboursCommand.Create(output, error));
+        root.Subcommands.Add(HubnessCommand.Create(output, error));
+        root.Subcommands.Add(WatchCommand.Create(output, error));
         return root;
     }
 
