@@ -88,6 +88,22 @@ public sealed class SiloApiTests : IDisposable
     }
 
     [Fact]
+    public async Task IdWithSlash_IsReadableAndDeletableWhenEscaped()
+    {
+        await using var silo = new SiloHost(_dir);
+        var songs = SiloHost.Songs(7).Select((s, i) => s with { Id = $"game{i % 2}/track {i}" }).ToList();
+        foreach (var song in songs)
+        {
+            (await silo.Client.PostAsync("/api/songs", SiloHost.Json(song))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var escaped = Uri.EscapeDataString("game1/track 3");
+        (await silo.Client.GetFromJsonAsync<JsonElement>($"/api/songs/{escaped}")).GetProperty("id").GetString().Should().Be("game1/track 3");
+        (await silo.Client.GetAsync($"/api/songs/{escaped}/neighbours?metric=skl")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await silo.Client.DeleteAsync($"/api/songs/{escaped}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheSongAndIsNotFoundAfterwards()
     {
         await using var silo = new SiloHost(_dir);

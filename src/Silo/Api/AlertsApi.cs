@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansHub.Contracts.Api;
 using OrleansHub.Silo.Hosting;
 
 namespace OrleansHub.Silo.Api;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansHub.Contracts.Api;
 using OrleansHub.Silo.Hosting;
 
 namespace OrleansHub.Silo.Api;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansHub.Contracts.Api;
 using Microsoft.Extensions.Options;
 using OrleansHub.Contracts;
 using OrleansHub.Grains.Engine;
@@ -136,6 +137,8 @@ public static class SongsApi
     /// <summary>GET /api/songs/{id}.</summary>
     public static Results<Ok<SongResponse>, ProblemHttpResult> GetSong(string id, CatalogueService catalogue)
     {
+        // Route values keep %2F encoded; ids from folders ("jazz/a") arrive escaped.
+        id = Uri.UnescapeDataString(id);
         var info = catalogue.Read(e => e.Lookup(id));
         return info is null ? NotFound(id) : TypedResults.Ok(Describe(catalogue, id, info.InsertedAt, []));
     }
@@ -143,6 +146,8 @@ public static class SongsApi
     /// <summary>DELETE /api/songs/{id}.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSong(string id, CatalogueService catalogue, CancellationToken cancellationToken)
     {
+        // Route values keep %2F encoded; ids from folders ("jazz/a") arrive escaped.
+        id = Uri.UnescapeDataString(id);
         var outcome = await catalogue.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
         return outcome.Status switch
         {
@@ -155,6 +160,8 @@ public static class SongsApi
     /// <summary>GET /api/songs/{id}/neighbours?metric=mp|skl&amp;k=: nearest first.</summary>
     public static Results<Ok<NeighboursResponse>, ProblemHttpResult> GetNeighbours(string id, CatalogueService catalogue, string? metric = null, int? k = null)
     {
+        // Route values keep %2F encoded; ids from folders ("jazz/a") arrive escaped.
+        id = Uri.UnescapeDataString(id);
         if (!TryMetric(metric, out var m))
         {
             return BadMetric(metric);

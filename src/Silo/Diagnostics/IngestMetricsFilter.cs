@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
-using OrleansHub.Silo.Api;
+using OrleansHub.Contracts.Api;
 
 namespace OrleansHub.Silo.Diagnostics;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using OrleansHub.Silo.Api;
+using OrleansHub.Contracts.Api;
 using OrleansHub.Silo.Diagnostics;
 using OrleansHub.Silo.Options;
 using OrleansHub.Silo.Security;
