@@ -277,10 +277,6 @@ internal static class ReplayRunner
         var endLatencies = latencies.GetRange(latencies.Count - window, window);
         endLatencies.Sort();
         var streamMs = MeasureStream(engine);
-        if (Environment.GetEnvironmentVariable("ORLEANSHUB_PROFILE") == "1")
-        {
-            error.WriteLine(string.Join(" ", CatalogueEngine.Prof.Select(t => Stopwatch.GetElapsedTime(0, t).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))));
-        }
 
         latencies.Sort();
         var latency = latencies.Count == 0
@@ -328,7 +324,7 @@ internal static class ReplayRunner
             latency,
             endLatencies.Count == 0 ? new Latency(0, 0, 0) : new Latency(Percentile(endLatencies, 0.5), Percentile(endLatencies, 0.99), endLatencies[^1]),
             window,
-            seconds > 0 ? engine.Count / seconds : 0,
+            seconds > 0 ? latencies.Count / seconds : 0,
             (double)engine.StateBytes() / n,
             (double)process.PeakWorkingSet64 / n,
             streamMs,
