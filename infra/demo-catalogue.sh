@@ -3,7 +3,7 @@
 # `apt-get download`, unpacked with `dpkg -x`, nothing installed), turned into a features JSONL
 # with the game as the label, then a hubness report (raw SKL vs Mutual Proximity).
 #
-# Usage: infra/demo-catalogue.sh            (run from the repository root; needs apt, ffmpeg, dotnet)
+# Usage: infra/demo-catalogue.sh            (needs apt-get, dotnet; installs ffmpeg when missing and root)
 # Environment: DEMO_DIR (work folder, default /tmp/orleanshub-demo; audio never enters the repo),
 #              PARALLEL (features --parallel, default 2), SKIP_ANALYZE=1 (stop after features).
 set -euo pipefail
@@ -16,7 +16,15 @@ EXTRACT="$DEMO_DIR/extract"
 MUSIC="$DEMO_DIR/music"
 FEATS="$DEMO_DIR/features.jsonl"
 
-command -v ffmpeg >/dev/null || { echo "demo-catalogue: ffmpeg is needed to decode Ogg/Opus/tracker music (apt-get install ffmpeg)" >&2; exit 2; }
+if ! command -v ffmpeg >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing ffmpeg (needed to decode Ogg/Opus/tracker music)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+  else
+    echo "demo-catalogue: ffmpeg is needed to decode Ogg/Opus/tracker music (sudo apt-get install ffmpeg)" >&2
+    exit 2
+  fi
+fi
 
 # label|package|folder inside the package (music only, no sound effects)|find expression
 CATALOGUE=(
@@ -96,5 +104,5 @@ fi
 step "4/4 hubness report: raw SKL vs Mutual Proximity (labels come from the JSONL)"
 t0=$(date +%s)
 dotnet run --project src/Client -c Release -- analyze --features "$FEATS" \
-  --methods none,mp-empiric,mp-independent,mp-normal,mp-quantile --format table
+  --methods none,mp-empiric,mp-independent,mp-normal,mp-quantile,mp-sampled --recall-against mp-empiric --format table
 elapsed "$t0"

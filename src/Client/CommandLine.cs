@@ -16,7 +16,7 @@ internal static class CommandLine
     {
         var root = new RootCommand("orleanshub: hubness analysis, feature extraction and catalogue tools for audio music similarity.");
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
-        root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create(output, error));
         root.Subcommands.Add(SynthesizeCommand.Create(output, error));
         root.Subcommands.Add(ReplayCommand.Create(output, error));
         return root;

@@ -1,7 +1,10 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using OrleansHub.Silo.Hosting;
 
-app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
+var builder = WebApplication.CreateBuilder(args);
+builder.AddOrleansHubSilo();
+
+var app = builder.Build();
+app.MapOrleansHubSilo();
 
 await app.RunAsync().ConfigureAwait(false);
 

@@ -30,8 +30,17 @@ public sealed class AnalyzeCommandTests : IDisposable
         var methods = root.GetProperty("methods");
         methods.EnumerateObject().Select(p => p.Name).Should().Equal("none", "mp-empiric", "mp-independent", "mp-normal");
 
+        var moments = Enumerable.Range(0, n).Select(x =>
+        {
+            var others = Enumerable.Range(0, n).Where(j => j != x).Select(j => d[x, j]).ToArray();
+            var mu = others.Sum() / others.Length;
+            return (Mean: mu, Sd: Math.Sqrt(others.Sum(v => (v - mu) * (v - mu)) / others.Length));
+        }).ToArray();
+        double Sf(double v, (double Mean, double Sd) m) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc((v - m.Mean) / (m.Sd * Math.Sqrt(2)));
+
         foreach (var (name, score) in new (string, Func<int, int, double>)[]
         {
+            ("mp-normal", (x, t) => Sf(d[x, t], moments[x]) * Sf(d[t, x], moments[t])),
             ("none", (x, t) => -d[x, t]),
             ("mp-empiric", (x, t) => Enumerable.Range(0, n).Count(j => j != x && j != t && d[x, j] > d[x, t] && d[t, j] > d[t, x])),
             ("mp-independent", (x, t) => Enumerable.Range(0, n).Count(j => j != x && d[x, j] > d[x, t]) * (double)Enumerable.Range(0, n).Count(j => j != t && d[t, j] > d[t, x])),

