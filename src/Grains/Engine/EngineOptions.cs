@@ -27,7 +27,7 @@ public sealed record EngineOptions(
     int Quantiles = 64,
     int Tail = 64,
     int Staleness = 1000,
-    int MinRefresh = 64,
+    int MinRefresh = 128,
     int HubSize = 5,
     double HubRecedeFraction = 0.8,
     int SuspiciousWindow = 100,
