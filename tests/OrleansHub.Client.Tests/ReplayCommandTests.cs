@@ -78,6 +78,21 @@ public sealed class ReplayCommandTests : IDisposable
         File.ReadAllText(batched).Should().Be(File.ReadAllText(single));
     }
 
+    [Fact]
+    public async Task Replay_ResumeFromSnapshot_SameListsAsUninterrupted()
+    {
+        var full = Path.Combine(_dir, "full.json");
+        var resumed = Path.Combine(_dir, "resumed.json");
+        var snapshot = Path.Combine(_dir, "half.snap");
+        (await Run("replay", "--synthetic", "80", "--check-every", "0", "--dump-lists", full)).Code.Should().Be(0);
+        (await Run("replay", "--synthetic", "45", "--check-every", "0", "--save-snapshot", snapshot)).Code.Should().Be(0);
+        var (code, stdout, stderr) = await Run("replay", "--synthetic", "80", "--check-every", "0", "--resume", snapshot, "--dump-lists", resumed);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("replay: 80 songs");
+        File.ReadAllText(resumed).Should().Be(File.ReadAllText(full));
+    }
+
     [Theory]
     [InlineData("replay")]
     [InlineData("replay", "--synthetic", "10", "--features", "x.jsonl")]

@@ -58,7 +58,7 @@ internal static class ReplayRunner
 
     public static int Run(ReplaySettings settings, TextWriter output, TextWriter error)
     {
-        IEnumerable<(string Id, GaussianModel Model)> songs;
+        Func<int, IEnumerable<(string Id, GaussianModel Model)>> songs;
         int total;
         var generation = new Stopwatch();
         if (settings.FeaturesPath is { } path)
@@ -95,12 +95,12 @@ internal static class ReplayRunner
             }
 
             total = read.Songs.Count;
-            songs = read.Songs.Select(s => (s.Id, GaussianModel.FromMoments(s.Mean, s.Covariance)));
+            songs = skip => read.Songs.Skip(skip).Select(s => (s.Id, GaussianModel.FromMoments(s.Mean, s.Covariance)));
         }
         else
         {
             total = settings.Synthetic!.Value;
-            songs = Synthetic(total, settings.Seed, generation);
+            songs = skip => Synthetic(total, settings.Seed, generation, skip);
         }
 
         var result = Replay(settings, songs, total, generation, error);
@@ -128,10 +128,10 @@ internal static class ReplayRunner
     };
 
     /// <summary>Synthetic songs generated in parallel chunks (each song has its own seeded generator, so the result does not depend on chunking).</summary>
-    private static IEnumerable<(string Id, GaussianModel Model)> Synthetic(int count, ulong seed, Stopwatch generation)
+    private static IEnumerable<(string Id, GaussianModel Model)> Synthetic(int count, ulong seed, Stopwatch generation, int skip)
     {
         var width = Math.Max(1, Environment.ProcessorCount);
-        for (var start = 0; start < count; start += GenerationChunk * width)
+        for (var start = skip; start < count; start += GenerationChunk * width)
         {
             generation.Start();
             var parts = new IReadOnlyList<SyntheticSong>[width];
@@ -154,7 +154,7 @@ internal static class ReplayRunner
         }
     }
 
-    private static ReplayResult? Replay(ReplaySettings settings, IEnumerable<(string Id, GaussianModel Model)> songs, int total, Stopwatch generation, TextWriter error)
+    private static ReplayResult? Replay(ReplaySettings settings, Func<int, IEnumerable<(string Id, GaussianModel Model)>> songs, int total, Stopwatch generation, TextWriter error)
     {
         CatalogueEngine engine;
         if (settings.Resume is { } resume)
@@ -235,7 +235,7 @@ internal static class ReplayRunner
             batch.Clear();
         }
 
-        foreach (var (id, model) in songs.Skip(skip))
+        foreach (var (id, model) in songs(skip))
         {
             sequence++;
             if (settings.Batch > 1)
@@ -277,10 +277,6 @@ internal static class ReplayRunner
         var endLatencies = latencies.GetRange(latencies.Count - window, window);
         endLatencies.Sort();
         var streamMs = MeasureStream(engine);
-        if (Environment.GetEnvironmentVariable("ORLEANSHUB_PROFILE") == "1")
-        {
-            error.WriteLine(string.Join(" ", CatalogueEngine.Prof.Select(t => Stopwatch.GetElapsedTime(0, t).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))));
-        }
 
         latencies.Sort();
         var latency = latencies.Count == 0
@@ -328,7 +324,7 @@ internal static class ReplayRunner
             latency,
             endLatencies.Count == 0 ? new Latency(0, 0, 0) : new Latency(Percentile(endLatencies, 0.5), Percentile(endLatencies, 0.99), endLatencies[^1]),
             window,
-            seconds > 0 ? engine.Count / seconds : 0,
+            seconds > 0 ? latencies.Count / seconds : 0,
             (double)engine.StateBytes() / n,
             (double)process.PeakWorkingSet64 / n,
             streamMs,

@@ -5,9 +5,6 @@ namespace OrleansHub.Grains.Engine;
 /// <content>Insertion: the five steps of SPEC §2.</content>
 public sealed partial class CatalogueEngine
 {
-    /// <summary>Profiling ticks (temporary).</summary>
-    public static readonly long[] Prof = new long[8];
-
     /// <summary>
     /// Inserts the song at <paramref name="ordinal"/> (row already packed) given its distances to
     /// every earlier ordinal (entries of deleted songs are ignored).
@@ -18,11 +15,8 @@ public sealed partial class CatalogueEngine
         var (xs, xl) = Locate(ordinal);
 
         // Step 3a: X's exact low set (nearest songs, sorted by distance then ordinal) and sketch.
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var low = SelectNearest(distances, ordinal, Math.Max(Math.Max(LowSetMinimum, 4 * _options.Candidates), _options.Quantiles), others, xs, xl);
-        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         var median = MedianEstimate(xs, xl);
-        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Step 1–2: every other song y feeds d(X, y) into its sketch and exact tail; collect
         // the SKL list changes and the songs whose MP candidate filter X passes. Per shard, pure.
@@ -64,7 +58,6 @@ public sealed partial class CatalogueEngine
             pending[si] = passes;
         });
 
-        var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
         // Step 3b: X's own tail (SKL list) and candidate buffer from its full row.
         var tailCount = Math.Min(_options.Tail, low.Count);
         for (var i = 0; i < tailCount; i++)
@@ -111,16 +104,12 @@ public sealed partial class CatalogueEngine
             }
         }
 
-        var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
         BuildCandidates(xs, xl, ordinal, distances, low, others);
         UpdateMpList(ordinal, xs, xl);
         RecomputeTau(xs, xl);
-        var t5 = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Step 5: bounded-staleness refresh of MP rankings.
         Refresh(ordinal);
-        var t6 = System.Diagnostics.Stopwatch.GetTimestamp();
-        Prof[0] += t1 - t0; Prof[1] += t2 - t1; Prof[2] += t3 - t2; Prof[3] += t4 - t3; Prof[4] += t5 - t4; Prof[5] += t6 - t5;
 
         CheckAnomaly(ordinal, sequence, median, others);
     }

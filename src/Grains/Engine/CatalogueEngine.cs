@@ -217,13 +217,11 @@ public sealed partial class CatalogueEngine
         var n = _ids.Count;
         var distances = _distances;
         var queryArray = query.ToArray();
-        var tk = System.Diagnostics.Stopwatch.GetTimestamp();
         Parallel.For(0, _shards.Count, _parallel, si =>
         {
             var s = _shards[si];
             SklKernel.OneToMany(queryArray, s.Rows.AsSpan(0, s.Used * Stride), distances.AsSpan(s.First, s.Used));
         });
-        Prof[6] += System.Diagnostics.Stopwatch.GetTimestamp() - tk;
         var ordinal = AllocateSlot(insert.Id, insert.Sequence);
         var (shard, local) = Locate(ordinal);
         SklPacking.PackRow(insert.Model, _centre, shard.Row(local));

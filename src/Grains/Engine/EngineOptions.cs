@@ -23,11 +23,11 @@ namespace OrleansHub.Grains.Engine;
 /// <param name="MaxDegreeOfParallelism">Threads (−1: all cores). Results never depend on it.</param>
 public sealed record EngineOptions(
     int K = 5,
-    int Candidates = 32,
+    int Candidates = 16,
     int Quantiles = 64,
-    int Tail = 32,
+    int Tail = 64,
     int Staleness = 1000,
-    int MinRefresh = 64,
+    int MinRefresh = 128,
     int HubSize = 5,
     double HubRecedeFraction = 0.8,
     int SuspiciousWindow = 100,
