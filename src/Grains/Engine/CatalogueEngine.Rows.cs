@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using OrleansHub.Grains.Sketch;
 
 namespace OrleansHub.Grains.Engine;
@@ -211,7 +209,7 @@ public sealed partial class CatalogueEngine
                 var v = distances[sh.First + j];
                 if (sh.Alive[j] && !float.IsNaN(v))
                 {
-                    local[Bucket(knotArray, v)]++;
+                    local[SketchOps.Bucket(knotArray, v)]++;
                 }
             }
 
@@ -275,58 +273,6 @@ public sealed partial class CatalogueEngine
         }
 
         return hi;
-    }
-
-    /// <summary>
-    /// Bucket of a value in SketchOps' layout: the first knot ≥ v, i.e. the number of knots &lt; v
-    /// (sorted knots), counted with Vector256 compares (no data-dependent branches), scalar tail.
-    /// </summary>
-    internal static int Bucket(ReadOnlySpan<float> knots, float v)
-    {
-        var count = 0;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated && knots.Length >= Vector256<float>.Count)
-        {
-            var probe = Vector256.Create(v);
-            var acc = Vector256<int>.Zero;
-            ref var start = ref MemoryMarshal.GetReference(knots);
-            for (; i + Vector256<float>.Count <= knots.Length; i += Vector256<float>.Count)
-            {
-                acc -= Vector256.LessThan(Vector256.LoadUnsafe(ref start, (nuint)i), probe).AsInt32();
-            }
-
-            count = Vector256.Sum(acc);
-        }
-
-        for (; i < knots.Length; i++)
-        {
-            if (knots[i] < v)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
-
-    /// <summary>Plain binary-search reference of <see cref="Bucket"/> (tests).</summary>
-    internal static int BucketReference(ReadOnlySpan<float> knots, float v)
-    {
-        int lo = 0, hi = knots.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (knots[mid] < v)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     /// <summary>A copy of a song's sketch (tests).</summary>

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace OrleansHub.Grains.Sketch;
 
 /// <summary>
@@ -262,7 +265,7 @@ public static class SketchOps
             return 0;
         }
 
-        var b = Bucket(knots, d);
+        var b = Bucket(knots, (float)d);
         double below = 0;
         for (var i = 0; i < b; i++)
         {
@@ -358,24 +361,36 @@ public static class SketchOps
         header.Mean = meanBefore;
     }
 
-    // Bucket of a value: first knot ≥ v (Q when above the last knot).
-    private static int Bucket(ReadOnlySpan<float> knots, double v)
+    /// <summary>
+    /// Bucket of a value: the first knot ≥ v (Q when above the last knot), i.e. the number of knots &lt; v
+    /// (sorted knots), counted with Vector256 compares (no data-dependent branches), scalar tail.
+    /// </summary>
+    internal static int Bucket(ReadOnlySpan<float> knots, float v)
     {
-        int lo = 0, hi = knots.Length;
-        while (lo < hi)
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && knots.Length >= Vector256<float>.Count)
         {
-            var mid = (lo + hi) >>> 1;
-            if (knots[mid] < v)
+            var probe = Vector256.Create(v);
+            var acc = Vector256<int>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(knots);
+            for (; i + Vector256<float>.Count <= knots.Length; i += Vector256<float>.Count)
             {
-                lo = mid + 1;
+                acc -= Vector256.LessThan(Vector256.LoadUnsafe(ref start, (nuint)i), probe).AsInt32();
             }
-            else
+
+            count = Vector256.Sum(acc);
+        }
+
+        for (; i < knots.Length; i++)
+        {
+            if (knots[i] < v)
             {
-                hi = mid;
+                count++;
             }
         }
 
-        return lo;
+        return count;
     }
 
     private static void PlaceKnotsExact(Span<float> knots, Span<float> counts, ref SketchHeader header, float[] sorted)
