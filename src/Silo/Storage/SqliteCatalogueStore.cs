@@ -180,17 +180,8 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     /// <inheritdoc />
     public async Task<Dictionary<string, string>> LoadSongIndexAsync(CancellationToken cancellationToken = default)
     {
-        var index = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, hash FROM songs;";
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            index[reader.GetString(0)] = reader.GetString(1);
-        }
-
-        return index;
+        var rows = await QueryAsync("SELECT id, hash FROM songs;", r => (Id: r.GetString(0), Hash: r.GetString(1)), cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(row => row.Id, row => row.Hash, StringComparer.Ordinal);
     }
 
     /// <inheritdoc />
@@ -241,19 +232,12 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     public async Task<IReadOnlyList<StoredAlert>> ReadAlertsAfterAsync(long afterId, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, seq, type, json, recorded_at FROM alerts WHERE id > $after ORDER BY id LIMIT $limit;";
-        command.Parameters.AddWithValue("$after", afterId);
-        command.Parameters.AddWithValue("$limit", limit);
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<StoredAlert>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(new StoredAlert(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
-        }
-
-        return result;
+        return await QueryAsync(
+            "SELECT id, seq, type, json, recorded_at FROM alerts WHERE id > $after ORDER BY id LIMIT $limit;",
+            r => new StoredAlert(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
+            cancellationToken,
+            ("$after", afterId),
+            ("$limit", limit)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -283,20 +267,8 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> ApiKeyHashesAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT hash FROM api_keys;";
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<string>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
-    }
+    public async Task<IReadOnlyList<string>> ApiKeyHashesAsync(CancellationToken cancellationToken = default) =>
+        await QueryAsync("SELECT hash FROM api_keys;", r => r.GetString(0), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public Task<long> LastSequenceAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _lastSequence));
@@ -412,26 +384,17 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredWebhook>> WebhooksAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, url, secret, types, cursor, created_at FROM webhooks ORDER BY id;";
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var webhooks = new List<StoredWebhook>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            webhooks.Add(new StoredWebhook(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries),
-                reader.GetInt64(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
-        }
-
-        return webhooks;
-    }
+    public async Task<IReadOnlyList<StoredWebhook>> WebhooksAsync(CancellationToken cancellationToken = default) =>
+        await QueryAsync(
+            "SELECT id, url, secret, types, cursor, created_at FROM webhooks ORDER BY id;",
+            r => new StoredWebhook(
+                r.GetInt64(0),
+                r.GetString(1),
+                r.GetString(2),
+                r.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                r.GetInt64(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))),
+            cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<bool> DeleteWebhookAsync(long id, CancellationToken cancellationToken = default)
@@ -495,21 +458,12 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredDeadLetter>> DeadLettersAsync(long webhookId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, webhook_id, alert_id, attempts, last_error, failed_at FROM webhook_dead_letters WHERE webhook_id = $id ORDER BY id;";
-        command.Parameters.AddWithValue("$id", webhookId);
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var letters = new List<StoredDeadLetter>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            letters.Add(new StoredDeadLetter(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
-        }
-
-        return letters;
-    }
+    public async Task<IReadOnlyList<StoredDeadLetter>> DeadLettersAsync(long webhookId, CancellationToken cancellationToken = default) =>
+        await QueryAsync(
+            "SELECT id, webhook_id, alert_id, attempts, last_error, failed_at FROM webhook_dead_letters WHERE webhook_id = $id ORDER BY id;",
+            r => new StoredDeadLetter(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3), r.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))),
+            cancellationToken,
+            ("$id", webhookId)).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -530,6 +484,27 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a query on a fresh reader connection and maps every row.</summary>
+    private async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> map, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
