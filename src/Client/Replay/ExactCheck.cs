@@ -77,7 +77,7 @@ internal static class ExactCheck
         Parallel.For(0, n, () => (new float[stride], new float[n]), (i, _, scratch) =>
         {
             var (query, row) = scratch;
-            CatalogueEngine.QueryFromRow(rows.AsSpan(i * stride, stride), query);
+            SklPacking.QueryFromRow<float>(rows.AsSpan(i * stride, stride), query);
             SklKernel.OneToMany(query, rows.AsSpan(0, i * stride), row);
             for (var j = 0; j < i; j++)
             {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using OrleansHub.Grains.Model;
 
 namespace OrleansHub.Grains.Distance;
@@ -183,35 +184,50 @@ public static class SklPacking
     /// <summary>The query Q_x in float64, before the single rounding to float32 (used by tests).</summary>
     internal static void PackQueryExact(GaussianModel g, ReadOnlySpan<double> centre, Span<double> query)
     {
-        ValidateCentre(centre);
-        Span<double> mu = stackalloc double[D];
-        Span<double> eta = stackalloc double[D];
-        var c = Moments(g, centre, mu, eta);
-        var inv = g.InverseCovariance;
-        var cov = g.Covariance;
+        Span<double> row = stackalloc double[Stride];
+        PackRowExact(g, centre, row);
+        QueryFromRow<double>(row, query);
+    }
 
+    /// <summary>
+    /// Derives a song's query Q from its packed row W: the two triangles swap and off-diagonal
+    /// entries double, the two vectors swap and scale by −2, the scalars c and 1 swap. Scaling by
+    /// 1, 2 or −2 is exact in binary floating point, so in float32 this gives the same bits as
+    /// <see cref="PackQuery"/> (an engine that stores only rows derives queries from them).
+    /// </summary>
+    /// <param name="row">A packed row, at least <see cref="Stride"/> values.</param>
+    /// <param name="query">Destination, at least <see cref="Stride"/> values.</param>
+    public static void QueryFromRow<T>(ReadOnlySpan<T> row, Span<T> query)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (row.Length < Stride || query.Length < Stride)
+        {
+            throw new ArgumentException($"Row and query need at least {Stride} values, got {row.Length} and {query.Length}.");
+        }
+
+        var two = T.One + T.One;
         var k = 0;
         for (var i = 0; i < D; i++)
         {
             for (var j = i; j < D; j++, k++)
             {
-                // Off-diagonal entries stand for both (i,j) and (j,i); doubling is exact.
-                var w = i == j ? 1.0 : 2.0;
-                query[k] = w * (cov[(i * D) + j] + (mu[i] * mu[j]));
-                query[SecondTriangle + k] = w * inv[(i * D) + j];
+                // Off-diagonal entries stand for both (i,j) and (j,i).
+                var w = i == j ? T.One : two;
+                query[k] = w * row[SecondTriangle + k];
+                query[SecondTriangle + k] = w * row[k];
             }
         }
 
         for (var i = 0; i < D; i++)
         {
-            query[FirstVector + i] = -2 * mu[i];
-            query[SecondVector + i] = -2 * eta[i];
+            query[FirstVector + i] = -two * row[SecondVector + i];
+            query[SecondVector + i] = -two * row[FirstVector + i];
         }
 
-        query[Scalars] = 1;
-        query[Scalars + 1] = c;
-        query[Scalars + 2] = 0;
-        query[Scalars + 3] = 0;
+        query[Scalars] = row[Scalars + 1];
+        query[Scalars + 1] = row[Scalars];
+        query[Scalars + 2] = T.Zero;
+        query[Scalars + 3] = T.Zero;
     }
 
     /// <summary>Centred mean μ − m0, η = Σ⁻¹μ and returns c = μᵀη, all float64.</summary>

@@ -183,7 +183,7 @@ public sealed partial class CatalogueEngine
         var total = _ids.Count;
         var (ys, yl) = Locate(y);
         var query = new float[Stride];
-        QueryFromRow(ys.Row(yl), query);
+        SklPacking.QueryFromRow<float>(ys.Row(yl), query);
         var rowY = ys.Rows.AsMemory(yl * Stride, Stride);
         var result = new float[total];
         Parallel.For(0, _shards.Count, _parallel, si =>
@@ -201,7 +201,7 @@ public sealed partial class CatalogueEngine
             {
                 if (s.Alive[l])
                 {
-                    QueryFromRow(s.Row(l), q);
+                    SklPacking.QueryFromRow<float>(s.Row(l), q);
                     SklKernel.OneToMany(q, rowY.Span, one);
                     result[s.First + l] = one[0];
                 }

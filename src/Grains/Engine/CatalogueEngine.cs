@@ -116,37 +116,6 @@ public sealed partial class CatalogueEngine
         return _alerts.ToArray();
     }
 
-    /// <summary>
-    /// Derives the packed query Q of a song from its packed row W (SklPacking layout): the same
-    /// float bits as <see cref="SklPacking.PackQuery"/>, because scaling by 2 or −2 commutes with
-    /// rounding to float32.
-    /// </summary>
-    public static void QueryFromRow(ReadOnlySpan<float> row, Span<float> query)
-    {
-        const int t = SklPacking.TriangleLength;
-        var k = 0;
-        for (var i = 0; i < Dim; i++)
-        {
-            for (var j = i; j < Dim; j++, k++)
-            {
-                var w = i == j ? 1f : 2f;
-                query[k] = w * row[t + k];
-                query[t + k] = w * row[k];
-            }
-        }
-
-        for (var i = 0; i < Dim; i++)
-        {
-            query[SklPacking.FirstVector + i] = -2f * row[SklPacking.SecondVector + i];
-            query[SklPacking.SecondVector + i] = -2f * row[SklPacking.FirstVector + i];
-        }
-
-        query[SklPacking.Scalars] = row[SklPacking.Scalars + 1];
-        query[SklPacking.Scalars + 1] = row[SklPacking.Scalars];
-        query[SklPacking.Scalars + 2] = 0;
-        query[SklPacking.Scalars + 3] = 0;
-    }
-
     private void CheckSequence(long sequence)
     {
         if (sequence <= _lastSequence)

@@ -60,7 +60,7 @@ internal static class EngineTestSupport
         var query = new float[SklPacking.Stride];
         engine.CopyRow(early, row);
         engine.CopyRow(late, lateRow);
-        CatalogueEngine.QueryFromRow(lateRow, query);
+        SklPacking.QueryFromRow<float>(lateRow, query);
         var d = new float[1];
         SklKernel.OneToMany(query, row, d);
         return d[0];
