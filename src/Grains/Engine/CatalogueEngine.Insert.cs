@@ -26,31 +26,25 @@ public sealed partial class CatalogueEngine
         var sklChanges = new List<(int Y, int Evicted)>[_shards.Count];
         var pending = new List<int>[_shards.Count];
         var distanceArray = distances;
+        var feed = _feed;
         Parallel.For(0, _shards.Count, _parallel, si =>
         {
             var s = _shards[si];
             var changes = new List<(int, int)>();
             var passes = new List<int>();
             var end = Math.Min(s.Used, ordinal - s.First);
-            for (var l = 0; l < end; l++)
+            if (feed is not null)
             {
-                if (!s.Alive[l])
+                FeedGated(feed, s, distanceArray, ordinal, end, changes, passes);
+            }
+            else
+            {
+                for (var l = 0; l < end; l++)
                 {
-                    continue;
-                }
-
-                var d = distanceArray[s.First + l];
-                var before = s.Headers[l].Count;
-                SketchOps.Add(s.KnotsOf(l), s.CountsOf(l), ref s.Headers[l], d);
-                var evicted = OfferTail(s, l, d, ordinal, before);
-                if (evicted != int.MinValue)
-                {
-                    changes.Add((s.First + l, evicted));
-                }
-
-                if (d <= s.Tau[l])
-                {
-                    passes.Add(s.First + l);
+                    if (s.Alive[l])
+                    {
+                        Feed(s, l, distanceArray[s.First + l], ordinal, changes, passes);
+                    }
                 }
             }
 
@@ -115,6 +109,26 @@ public sealed partial class CatalogueEngine
     }
 
     /// <summary>
+    /// Step 1–2 for one earlier song y: d(X, y) enters y's sketch and is offered to its exact tail
+    /// (SKL list changes are collected), and y is collected when X passes its candidate filter.
+    /// </summary>
+    private static void Feed(Shard s, int l, float d, int ordinal, List<(int, int)> changes, List<int> passes)
+    {
+        var before = s.Headers[l].Count;
+        SketchOps.Add(s.KnotsOf(l), s.CountsOf(l), ref s.Headers[l], d);
+        var evicted = OfferTail(s, l, d, ordinal, before);
+        if (evicted != int.MinValue)
+        {
+            changes.Add((s.First + l, evicted));
+        }
+
+        if (d <= s.Tau[l])
+        {
+            passes.Add(s.First + l);
+        }
+    }
+
+    /// <summary>
     /// Offers X (the newest ordinal, so it loses every distance tie) to y's exact tail. Returns
     /// int.MinValue when y's SKL list is unchanged, otherwise the ordinal evicted from the SKL list
     /// (−1 when the list only grew).
@@ -146,37 +160,55 @@ public sealed partial class CatalogueEngine
         return pos < s.K ? evicted : int.MinValue;
     }
 
-    /// <summary>Estimated count of y's distances ≤ d: exact from the tail below its last entry, the sketch above.</summary>
-    private static double CountAtMost(Shard s, int l, float d)
+    /// <summary>
+    /// Estimated count of y's distances ≤ d: exact from the tail below its last entry, the sketch
+    /// above. <paramref name="count"/> is y's number of distances (its sketch count plus any values
+    /// a batch still owes it; the sketch itself is only read when it owes none).
+    /// </summary>
+    private static double CountAtMost(Shard s, int l, float d, long count)
     {
         var c = s.TailCount[l];
-        var u = UpperBound(s.TailDist.AsSpan(l * s.Tail, c), d);
-        if (u < c)
+        if (c > 0 && d < s.TailDist[(l * s.Tail) + c - 1])
         {
-            return u;
+            return UpperBound(s.TailDist.AsSpan(l * s.Tail, c), d);
         }
 
         ref var header = ref s.Headers[l];
-        if (c >= header.Count)
+        if (c >= count)
         {
             return c;
+        }
+
+        if (count != header.Count)
+        {
+            throw new InvalidOperationException($"Sketch of ordinal {s.First + l} read while a batch owes it {count - header.Count} values.");
         }
 
         return Math.Max(c, SketchOps.CountAtMost(s.KnotsOf(l), s.CountsOf(l), in header, d));
     }
 
-    /// <summary>F_y(d) of the served MP (0 when y has no other songs).</summary>
-    private static double Cdf(Shard s, int l, float d)
+    /// <summary>True when F_y(d) needs y's sketch (d at or beyond its exact tail), false when the tail answers it.</summary>
+    private static bool NeedsSketch(Shard s, int l, float d)
     {
-        var n = s.Headers[l].Count;
-        return n == 0 ? 0 : Math.Min(1, CountAtMost(s, l, d) / n);
+        var c = s.TailCount[l];
+        return c == 0 || !(d < s.TailDist[(l * s.Tail) + c - 1]);
     }
 
-    /// <summary>D_MP(y, t) = 1 − S_y(d)·S_t(d) = F_y + F_t − F_y·F_t, as float32.</summary>
-    private static float MpDistance(Shard ys, int yl, Shard ts, int tl, float d)
+    /// <summary>F_y(d) of the served MP (0 when y has no other songs); <paramref name="owed"/> as in <see cref="CountAtMost"/>.</summary>
+    private static double Cdf(Shard s, int l, float d, long owed)
     {
-        var fy = Cdf(ys, yl, d);
-        var ft = Cdf(ts, tl, d);
+        var n = s.Headers[l].Count + owed;
+        return n == 0 ? 0 : Math.Min(1, CountAtMost(s, l, d, n) / n);
+    }
+
+    /// <summary>Values a running batch still owes y's sketch after the current step (0 outside a batch).</summary>
+    private long Owed(Shard s, int l) => _feed is { } feed ? feed.Step + 1 - feed.Fed(s.First + l) : 0;
+
+    /// <summary>D_MP(y, t) = 1 − S_y(d)·S_t(d) = F_y + F_t − F_y·F_t, as float32.</summary>
+    private float MpDistance(Shard ys, int yl, Shard ts, int tl, float d)
+    {
+        var fy = Cdf(ys, yl, d, Owed(ys, yl));
+        var ft = Cdf(ts, tl, d, Owed(ts, tl));
         return (float)(fy + ft - (fy * ft));
     }
 
@@ -254,6 +286,12 @@ public sealed partial class CatalogueEngine
     /// </summary>
     private static void RecomputeTau(Shard s, int l)
     {
+        ComputeTau(s, l);
+        s.Gate[l] = GateOf(s, l);
+    }
+
+    private static void ComputeTau(Shard s, int l)
+    {
         var c = s.CandCount[l];
         if (c < s.Candidates)
         {
@@ -270,7 +308,7 @@ public sealed partial class CatalogueEngine
             return;
         }
 
-        if (tc >= header.Count || CountAtMost(s, l, header.Max) <= target)
+        if (tc >= header.Count || CountAtMost(s, l, header.Max, header.Count) <= target)
         {
             s.Tau[l] = float.PositiveInfinity;
             return;
@@ -281,7 +319,7 @@ public sealed partial class CatalogueEngine
         for (var i = 0; i < 24 && hi > lo; i++)
         {
             var mid = lo > 0 ? Math.Sqrt(lo * hi) : 0.5 * (lo + hi);
-            if (CountAtMost(s, l, (float)mid) <= target)
+            if (CountAtMost(s, l, (float)mid, header.Count) <= target)
             {
                 lo = mid;
             }
@@ -328,6 +366,11 @@ public sealed partial class CatalogueEngine
 
                 var t = low.Ordinal(i);
                 var (ts, tl) = Locate(t);
+                if (NeedsSketch(ts, tl, d))
+                {
+                    CatchUpForRead(t);
+                }
+
                 OfferCandidate(xs, xl, t, d, MpDistance(xs, xl, ts, tl, d));
             }
 
@@ -339,6 +382,7 @@ public sealed partial class CatalogueEngine
             low = SelectNearest(distances, ordinal, low.Count * 4, others);
         }
     }
+
 
     private static int UpperBound(ReadOnlySpan<float> sorted, float d)
     {

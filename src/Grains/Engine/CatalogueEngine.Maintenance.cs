@@ -11,6 +11,14 @@ public sealed partial class CatalogueEngine
     /// at most R insertions stale. Re-ranking rescans the buffer ∪ the exact tail with the current
     /// sketches (parallel, per song), then applies the O^k deltas in ordinal order.
     /// </summary>
+    /// <remarks>
+    /// Two phases per song, same result as offering every entry: first the entries whose F_t(d) the
+    /// entry's own exact tail answers (d below t's last tail distance); then, of the entries that need
+    /// t's sketch, only those whose lower bound MP ≥ F_y + F⁻_t − F_y·F⁻_t (F⁻_t = t's tail size / its
+    /// count) does not already exceed the worst score in the full buffer — the worst only improves as
+    /// entries are added, so a pruned entry could not have entered. Between the phases a batch
+    /// catches up the sketches the second phase reads.
+    /// </remarks>
     private void Refresh(int exclude)
     {
         var total = _ids.Count;
@@ -27,10 +35,37 @@ public sealed partial class CatalogueEngine
         }
 
         chosen.Sort();
+        CatchUpForRead(chosen);
+        var deferred = new List<(int T, float D)>[chosen.Count];
         Parallel.For(0, chosen.Count, _parallel, i =>
         {
             var (s, l) = Locate(chosen[i]);
-            Rescore(s, l);
+            deferred[i] = RescoreFromTails(s, l);
+        });
+
+        if (_feed is not null)
+        {
+            var reads = new List<int>();
+            foreach (var list in deferred)
+            {
+                foreach (var (t, _) in list)
+                {
+                    reads.Add(t);
+                }
+            }
+
+            CatchUpForRead(reads);
+        }
+
+        Parallel.For(0, chosen.Count, _parallel, i =>
+        {
+            var (s, l) = Locate(chosen[i]);
+            foreach (var (t, d) in deferred[i])
+            {
+                var (ts, tl) = Locate(t);
+                OfferCandidate(s, l, t, d, MpDistance(s, l, ts, tl, d));
+            }
+
             RecomputeTau(s, l);
         });
         foreach (var y in chosen)
@@ -40,8 +75,11 @@ public sealed partial class CatalogueEngine
         }
     }
 
-    /// <summary>Rescores y's buffer ∪ tail with the current sketches and keeps the best m (pure per song).</summary>
-    private void Rescore(Shard s, int l)
+    /// <summary>
+    /// First phase of re-ranking y (pure per song): rebuilds its buffer from the entries of buffer ∪
+    /// tail that their own tails answer, and returns the entries that need a sketch and may still enter.
+    /// </summary>
+    private List<(int T, float D)> RescoreFromTails(Shard s, int l)
     {
         var m = s.Candidates;
         var c = s.CandCount[l];
@@ -66,11 +104,37 @@ public sealed partial class CatalogueEngine
         }
 
         s.CandCount[l] = 0;
+        var later = new List<(int T, float D)>();
         for (var i = 0; i < count; i++)
         {
             var (ts, tl) = Locate(ords[i]);
-            OfferCandidate(s, l, ords[i], dist[i], MpDistance(s, l, ts, tl, dist[i]));
+            if (NeedsSketch(ts, tl, dist[i]))
+            {
+                later.Add((ords[i], dist[i]));
+            }
+            else
+            {
+                OfferCandidate(s, l, ords[i], dist[i], MpDistance(s, l, ts, tl, dist[i]));
+            }
         }
+
+        if (s.CandCount[l] < m || later.Count == 0)
+        {
+            return later;
+        }
+
+        // Margin: a bound above worst·(1 + 10⁻⁶) puts the float32 score strictly above the worst.
+        var worst = (s.CandScore[(l * m) + m - 1] * (1 + 1e-6)) + 1e-12;
+        var owedY = Owed(s, l);
+        later.RemoveAll(e =>
+        {
+            var (ts, tl) = Locate(e.T);
+            var fy = Cdf(s, l, e.D, owedY);
+            var n = ts.Headers[tl].Count + Owed(ts, tl);
+            var ft = n == 0 ? 0 : Math.Min(1, ts.TailCount[tl] / (double)n);
+            return fy + ft - (fy * ft) > worst;
+        });
+        return later;
     }
 
     private void ChangeOccurrence(Metric metric, int ordinal, int delta)

@@ -37,7 +37,7 @@ public sealed partial class CatalogueEngine
         double shift = sample.Length > 0 ? sample[sample.Length / 2] : 0;
         var shards = _shards.Count;
         var parts = new List<ulong>[shards];
-        var moments = new (long N, double Mean, double M2, float Min, float Max)[shards];
+        var moments = new (long N, double Sum, double Squares, float Min, float Max)[shards];
         while (true)
         {
             var thr = threshold;
@@ -76,8 +76,7 @@ public sealed partial class CatalogueEngine
                 }
 
                 parts[si] = keys;
-                var partMean = n == 0 ? 0 : sum / n;
-                moments[si] = (n, shift + partMean, n == 0 ? 0 : Math.Max(0, squares - (sum * partMean)), min, max);
+                moments[si] = (n, sum, squares, min, max);
             });
 
             var total = 0;
@@ -100,7 +99,7 @@ public sealed partial class CatalogueEngine
                 var low = new NearestSet(array);
                 if (sketchShard is not null)
                 {
-                    BuildSketch(sketchShard, sketchLocal, distances, end, low, others, sample, moments);
+                    BuildSketch(sketchShard, sketchLocal, distances, end, low, others, sample, shift, moments);
                 }
 
                 return low;
@@ -153,10 +152,10 @@ public sealed partial class CatalogueEngine
     /// X's sketch of its distances to the <paramref name="others"/> live songs. Up to Q values it is
     /// exact; otherwise knots are placed at the levels ((i+1)/Q)² (type-1 quantiles): exact from the
     /// sorted low set where the rank falls inside it, from the sorted strided sample above (exact for
-    /// catalogues up to 2,048 songs); bucket counts, mean, M2 (per-shard sums shifted by the sample median, merged in shard
-    /// order by Chan's formula), minimum and maximum are exact over the full row. O(n log Q).
+    /// catalogues up to 2,048 songs); bucket counts, the moment sums (shifted by the sample median, added in shard order),
+    /// minimum and maximum are exact over the full row. O(n log Q).
     /// </summary>
-    private void BuildSketch(Shard s, int l, float[] distances, int end, NearestSet low, int others, float[] sample, (long N, double Mean, double M2, float Min, float Max)[] moments)
+    private void BuildSketch(Shard s, int l, float[] distances, int end, NearestSet low, int others, float[] sample, double shift, (long N, double Sum, double Squares, float Min, float Max)[] moments)
     {
         ref var header = ref s.Headers[l];
         var knots = s.KnotsOf(l);
@@ -226,26 +225,19 @@ public sealed partial class CatalogueEngine
         }
 
         long n = 0;
-        double mean = 0, m2 = 0;
+        double sum = 0, squares = 0;
         var min = float.PositiveInfinity;
         var max = float.NegativeInfinity;
-        foreach (var (pn, pMean, pM2, pMin, pMax) in moments)
+        foreach (var (pn, pSum, pSquares, pMin, pMax) in moments)
         {
-            if (pn == 0)
-            {
-                continue;
-            }
-
-            var total = n + pn;
-            var delta = pMean - mean;
-            mean += delta * pn / total;
-            m2 += pM2 + (delta * delta * n * pn / total);
-            n = total;
+            n += pn;
+            sum += pSum;
+            squares += pSquares;
             min = Math.Min(min, pMin);
             max = Math.Max(max, pMax);
         }
 
-        header = new SketchHeader { Count = n, KnottedAt = n, Mean = mean, M2 = m2, Min = min, Max = max };
+        header = new SketchHeader { Count = n, KnottedAt = n, Shift = shift, Sum = sum, SumSquares = squares, Min = min, Max = max };
     }
 
     /// <summary>Median of X's distances from its fresh sketch (exact up to the sketch's resolution).</summary>

@@ -6,7 +6,7 @@ namespace OrleansHub.Grains.Engine;
 public sealed partial class CatalogueEngine
 {
     /// <summary>Current snapshot format version.</summary>
-    public const int SnapshotVersion = 1;
+    public const int SnapshotVersion = 2;
 
     private static readonly byte[] Magic = "OHENGINE"u8.ToArray();
 

@@ -32,6 +32,7 @@ internal sealed class Shard
         MpList = new int[capacity * K];
         MpCount = new int[capacity];
         Tau = new float[capacity];
+        Gate = new float[capacity];
         OccSkl = new int[capacity];
         OccMp = new int[capacity];
         Alive = new bool[capacity];
@@ -91,6 +92,9 @@ internal sealed class Shard
 
     public float[] Tau { get; }
 
+    /// <summary>Batch scratch, not state: the feed gate of each song (see CatalogueEngine.Batch).</summary>
+    public float[] Gate { get; }
+
     public int[] OccSkl { get; }
 
     public int[] OccMp { get; }
@@ -110,5 +114,5 @@ internal sealed class Shard
     /// <summary>Bytes of state per slot (arrays only).</summary>
     public static long BytesPerSlot(EngineOptions o) =>
         (SklPacking.Stride * 4L) + (o.Quantiles * 4L) + ((o.Quantiles + 1) * 4L) + 40 /* header */
-        + (o.Tail * 8L) + 4 + (o.Candidates * 12L) + 4 + (o.K * 4L) + 4 + 4 + 8 + 1 + 8 + 1;
+        + (o.Tail * 8L) + 4 + (o.Candidates * 12L) + 4 + (o.K * 4L) + 4 + 4 + 4 + 8 + 1 + 8 + 1;
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -15,11 +16,20 @@ public struct SketchHeader
     /// <summary>Count when the knots were last placed (0 while the sketch is exact).</summary>
     public long KnottedAt { get; set; }
 
-    /// <summary>Running mean of the values (Welford).</summary>
-    public double Mean { get; set; }
+    /// <summary>Shift c of the moment sums: the first value added, or a central value of the initial batch.</summary>
+    public double Shift { get; set; }
 
-    /// <summary>Running sum of squared deviations (Welford).</summary>
-    public double M2 { get; set; }
+    /// <summary>Σ (x − c) over the values.</summary>
+    public double Sum { get; set; }
+
+    /// <summary>Σ (x − c)² over the values.</summary>
+    public double SumSquares { get; set; }
+
+    /// <summary>Mean of the values (0 when empty).</summary>
+    public readonly double Mean => Count == 0 ? 0 : Shift + (Sum / Count);
+
+    /// <summary>Sum of squared deviations from the mean (0 when empty).</summary>
+    public readonly double M2 => Count == 0 ? 0 : Math.Max(0, SumSquares - (Sum * Sum / Count));
 
     /// <summary>Smallest value seen (+∞ when empty).</summary>
     public float Min { get; set; }
@@ -33,7 +43,8 @@ public struct SketchHeader
 
 /// <summary>
 /// Incremental sketch of one song's distance distribution F(d) = |{j : d(x, j) ≤ d}| / N with at
-/// most Q knots, plus the exact count, mean and M2 (Welford) of the distances. This class owns
+/// most Q knots, plus the exact count, mean and M2 of the distances (from sums shifted by a
+/// central value, so that an update is two additions and no division). This class owns
 /// its storage; <see cref="SketchOps"/> runs the same algorithm on caller-owned spans (an engine
 /// keeps the knots and counts of a whole shard in two arrays).
 /// </summary>
@@ -199,6 +210,45 @@ public static class SketchOps
         }
     }
 
+    /// <summary>
+    /// Adds the values in order: the same bits as calling <see cref="Add"/> for each, with the header
+    /// kept in registers between re-knots (a batch's catch-up of one song).
+    /// </summary>
+    public static void AddRange(Span<float> knots, Span<float> counts, ref SketchHeader header, ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        while (i < values.Length)
+        {
+            if (header.KnottedAt == 0)
+            {
+                Add(knots, counts, ref header, values[i++]);
+                continue;
+            }
+
+            var h = header;
+            var reknotAt = 2 * h.KnottedAt;
+            var reknot = false;
+            for (; i < values.Length && !reknot; i++)
+            {
+                var v = CheckFinite(values[i]);
+                var x = v - h.Shift;
+                h.Sum += x;
+                h.SumSquares += x * x;
+                h.Min = Math.Min(h.Min, v);
+                h.Max = Math.Max(h.Max, v);
+                counts[Bucket(knots, v)] += 1;
+                h.Count++;
+                reknot = h.Count >= reknotAt;
+            }
+
+            header = h;
+            if (reknot)
+            {
+                Reknot(knots, counts, ref header);
+            }
+        }
+    }
+
     /// <summary>Removes one value previously added.</summary>
     /// <exception cref="InvalidOperationException">The sketch is empty, or it is exact and does not hold the value.</exception>
     public static void Remove(Span<float> knots, Span<float> counts, ref SketchHeader header, double value)
@@ -265,7 +315,7 @@ public static class SketchOps
             return 0;
         }
 
-        var b = Bucket(knots, (float)d);
+        var b = BucketFromBelow(knots, (float)d);
         double below = 0;
         for (var i = 0; i < b; i++)
         {
@@ -338,27 +388,24 @@ public static class SketchOps
 
     private static void Accumulate(ref SketchHeader header, double value, int sign)
     {
-        // Welford's update, and its exact reverse for removal.
-        if (sign > 0)
+        // Shifted sums: the shift (the first value) keeps Σx² − (Σx)²/n from cancelling; removal is the reverse.
+        if (header.Count == 0)
         {
-            var n = header.Count + 1;
-            var delta = value - header.Mean;
-            header.Mean += delta / n;
-            header.M2 += delta * (value - header.Mean);
+            header.Shift = value;
+            header.Sum = 0;
+            header.SumSquares = 0;
+        }
+
+        var x = value - header.Shift;
+        if (sign < 0 && header.Count == 1)
+        {
+            header.Sum = 0;
+            header.SumSquares = 0;
             return;
         }
 
-        var remaining = header.Count - 1;
-        if (remaining == 0)
-        {
-            header.Mean = 0;
-            header.M2 = 0;
-            return;
-        }
-
-        var meanBefore = ((header.Mean * header.Count) - value) / remaining;
-        header.M2 = Math.Max(0, header.M2 - ((value - meanBefore) * (value - header.Mean)));
-        header.Mean = meanBefore;
+        header.Sum += sign * x;
+        header.SumSquares += sign * (x * x);
     }
 
     /// <summary>
@@ -388,6 +435,38 @@ public static class SketchOps
             {
                 count++;
             }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// The same count as <see cref="Bucket"/> for sorted knots, scanning up from the first knot and
+    /// stopping at the first block that holds a knot ≥ v: probes in the low tail (where MP reads
+    /// happen) touch only the first cache lines of the knots.
+    /// </summary>
+    internal static int BucketFromBelow(ReadOnlySpan<float> knots, float v)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var probe = Vector256.Create(v);
+            ref var start = ref MemoryMarshal.GetReference(knots);
+            for (; i + Vector256<float>.Count <= knots.Length; i += Vector256<float>.Count)
+            {
+                var below = Vector256.LessThan(Vector256.LoadUnsafe(ref start, (nuint)i), probe).ExtractMostSignificantBits();
+                count += BitOperations.PopCount(below);
+                if (below != 0xFFu)
+                {
+                    return count;
+                }
+            }
+        }
+
+        for (; i < knots.Length && knots[i] < v; i++)
+        {
+            count++;
         }
 
         return count;
