@@ -57,14 +57,43 @@ public sealed partial class CatalogueEngine
         }
 
         EnsureCentre(batch.Songs[0].Model);
-        var b = batch.Songs.Count;
+
+        // A batch is equivalent to consecutive smaller batches, so the distance blocks (8 bytes per
+        // song pair: query-major and song-major) are bounded by running it in chunks.
+        var chunk = (int)Math.Clamp(BatchScratchBytes / (8L * Math.Max(1, _ids.Count + batch.Songs.Count)), 1, batch.Songs.Count);
+        try
+        {
+            for (var start = 0; start < batch.Songs.Count; start += chunk)
+            {
+                ApplyBatchChunk(batch.Songs, start, Math.Min(chunk, batch.Songs.Count - start));
+            }
+        }
+        finally
+        {
+            _alerts.Clear();
+            _alerts.AddRange(_batchAlerts);
+            _batchAlerts.Clear();
+        }
+    }
+
+    /// <summary>Scratch bound of one batch chunk's distance blocks (default 512 MiB: 64 songs per chunk at 1,000,000 songs; tests lower it).</summary>
+    internal long BatchScratchBytes { get; set; } = 512L << 20;
+
+    private void ApplyBatchChunk(IReadOnlyList<InsertSong> songs, int start, int b)
+    {
+        var batchSongs = new InsertSong[b];
+        for (var i = 0; i < b; i++)
+        {
+            batchSongs[i] = songs[start + i];
+        }
+
         var n0 = _ids.Count;
         var queries = new float[b * Stride];
         var rows = new float[b * Stride];
         for (var i = 0; i < b; i++)
         {
-            SklPacking.PackQuery(batch.Songs[i].Model, _centre, queries.AsSpan(i * Stride, Stride));
-            SklPacking.PackRow(batch.Songs[i].Model, _centre, rows.AsSpan(i * Stride, Stride));
+            SklPacking.PackQuery(batchSongs[i].Model, _centre, queries.AsSpan(i * Stride, Stride));
+            SklPacking.PackRow(batchSongs[i].Model, _centre, rows.AsSpan(i * Stride, Stride));
         }
 
         // Batch × existing catalogue, shard by shard (many-vs-many kernel), then batch × batch.
@@ -94,7 +123,7 @@ public sealed partial class CatalogueEngine
         {
             for (var i = 0; i < b; i++)
             {
-                var song = batch.Songs[i];
+                var song = batchSongs[i];
                 feed.Step = i;
                 var ordinal = AllocateSlot(song.Id, song.Sequence);
                 var (shard, local) = Locate(ordinal);
@@ -129,10 +158,6 @@ public sealed partial class CatalogueEngine
         {
             _feed = null;
         }
-
-        _alerts.Clear();
-        _alerts.AddRange(_batchAlerts);
-        _batchAlerts.Clear();
     }
 
     /// <summary>Song-major copy of a query-major block (rows × columns), in cache-sized tiles.</summary>

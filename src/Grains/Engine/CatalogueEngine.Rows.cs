@@ -150,7 +150,7 @@ public sealed partial class CatalogueEngine
 
     /// <summary>
     /// X's sketch of its distances to the <paramref name="others"/> live songs. Up to Q values it is
-    /// exact; otherwise knots are placed at the levels ((i+1)/Q)² (type-1 quantiles): exact from the
+    /// exact; otherwise knots are placed at the levels ((i+1)/Q)³ (type-1 quantiles): exact from the
     /// sorted low set where the rank falls inside it, from the sorted strided sample above (exact for
     /// catalogues up to 2,048 songs); bucket counts, the moment sums (shifted by the sample median, added in shard order),
     /// minimum and maximum are exact over the full row. O(n log Q).

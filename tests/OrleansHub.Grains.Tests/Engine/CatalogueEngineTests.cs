@@ -150,10 +150,11 @@ public sealed class CatalogueEngineTests
     }
 
     [Theory]
-    [InlineData(1, 5)]
-    [InlineData(4, 9)]
-    [InlineData(4, 60)]
-    public void InsertBatch_DeletesBetweenBatches_SameStateAndAlertsAsOneByOne(int threads, int chunk)
+    [InlineData(1, 5, false)]
+    [InlineData(4, 9, false)]
+    [InlineData(4, 60, false)]
+    [InlineData(4, 60, true)]
+    public void InsertBatch_DeletesBetweenBatches_SameStateAndAlertsAsOneByOne(int threads, int chunk, bool smallScratch)
     {
         // Batches defer most sketch updates until a read or the batch end; deletions between batches
         // leave short tails and refills behind, so the gate and catch-up paths all run.
@@ -161,7 +162,8 @@ public sealed class CatalogueEngineTests
         var oneByOne = new CatalogueEngine(EngineTestSupport.Small(threads));
         var alertsSingle = EngineTestSupport.Run(oneByOne, log);
 
-        var batched = new CatalogueEngine(EngineTestSupport.Small(threads));
+        // smallScratch: a scratch bound of 8 KiB splits each batch into chunks of a few songs.
+        var batched = new CatalogueEngine(EngineTestSupport.Small(threads)) { BatchScratchBytes = smallScratch ? 8 << 10 : 512L << 20 };
         var alertsBatch = new List<Alert>();
         var run = new List<InsertSong>();
         void Flush()
