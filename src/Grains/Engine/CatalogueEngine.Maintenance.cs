@@ -8,8 +8,9 @@ public sealed partial class CatalogueEngine
 {
     /// <summary>
     /// Step 5: re-ranks the next max(⌈live / R⌉, min(live, MinRefresh)) songs in round-robin ordinal order, so every MP list is
-    /// at most R insertions stale. Re-ranking rescans the buffer ∪ the exact tail with the current
-    /// sketches (parallel, per song), then applies the O^k deltas in ordinal order.
+    /// at most R insertions stale. Re-ranking rescores the buffer ∪ the first m entries of the exact
+    /// tail (the m SKL-nearest songs) with the current sketches (parallel, per song), then applies
+    /// the O^k deltas in ordinal order.
     /// </summary>
     /// <remarks>
     /// Two phases per song, same result as offering every entry: first the entries whose F_t(d) the
@@ -77,7 +78,7 @@ public sealed partial class CatalogueEngine
 
     /// <summary>
     /// First phase of re-ranking y (pure per song): rebuilds its buffer from the entries of buffer ∪
-    /// tail that their own tails answer, and returns the entries that need a sketch and may still enter.
+    /// the first m tail entries that their own tails answer, and returns the entries that need a sketch and may still enter.
     /// </summary>
     private List<(int T, float D)> RescoreFromTails(Shard s, int l)
     {
@@ -93,7 +94,8 @@ public sealed partial class CatalogueEngine
             dist[count++] = s.CandDist[(l * m) + i];
         }
 
-        for (var i = 0; i < tc; i++)
+        var scan = Math.Min(tc, m);
+        for (var i = 0; i < scan; i++)
         {
             var t = s.TailOrd[(l * s.Tail) + i];
             if (!ords[..c].Contains(t))
