@@ -204,7 +204,9 @@ public sealed partial class CatalogueEngine
             return;
         }
 
-        Span<float> scratch = stackalloc float[upTo - from];
+        // Scratch only for songs of the batch itself (their values are query-major); ≤ 2 KB on the stack.
+        var count = y >= feed.FirstOfBatch ? upTo - from : 0;
+        Span<float> scratch = count <= 512 ? stackalloc float[count] : new float[count];
         SketchOps.AddRange(s.KnotsOf(l), s.CountsOf(l), ref s.Headers[l], feed.Values(y, from, upTo, scratch));
         feed.SetFed(y, upTo);
     }
@@ -323,6 +325,9 @@ public sealed partial class CatalogueEngine
     {
         private readonly int[] _fed = CreateFed(n0, size);
         private readonly int[] _mark = new int[n0 + size];
+
+        /// <summary>Ordinal of the batch's first song (n0).</summary>
+        public int FirstOfBatch => n0;
 
         /// <summary>The batch step being applied (song n0 + Step is being inserted).</summary>
         public int Step { get; set; }

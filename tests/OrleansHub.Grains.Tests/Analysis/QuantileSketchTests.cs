@@ -118,6 +118,35 @@ public sealed class QuantileSketchTests
     }
 
     [Fact]
+    public void AddRange_AcrossExactModeAndReknots_SameBitsAsAddOneByOne()
+    {
+        // 3,000 log-normal values in uneven runs: the first run crosses N = Q (exact → knotted) and
+        // later runs cross several re-knots (N doubling) in the middle of a run.
+        const int Q = 16;
+        var rng = new Random(11);
+        var values = Enumerable.Range(0, 3_000).Select(_ => (float)Math.Exp(rng.NextDouble() * 4)).ToArray();
+        float[] k1 = new float[Q], c1 = new float[Q + 1], k2 = new float[Q], c2 = new float[Q + 1];
+        SketchHeader h1 = SketchHeader.Empty, h2 = SketchHeader.Empty;
+        foreach (var v in values)
+        {
+            SketchOps.Add(k1, c1, ref h1, v);
+        }
+
+        var at = 0;
+        foreach (var run in new[] { 40, 1, 0, 7, 300, 652, 2_000 })
+        {
+            SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at, run));
+            at += run;
+        }
+
+        at.Should().Be(values.Length);
+        k2.Select(BitConverter.SingleToInt32Bits).Should().Equal(k1.Select(BitConverter.SingleToInt32Bits));
+        c2.Select(BitConverter.SingleToInt32Bits).Should().Equal(c1.Select(BitConverter.SingleToInt32Bits));
+        h2.Should().Be(h1);
+        h1.KnottedAt.Should().BeGreaterThan(Q * 64, "several re-knots happened");
+    }
+
+    [Fact]
     public void Sketch_SameCalls_GiveSameBits()
     {
         static QuantileSketch Build()
