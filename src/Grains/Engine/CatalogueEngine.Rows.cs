@@ -196,7 +196,8 @@ public sealed partial class CatalogueEngine
             knots[i] = i > 0 ? Math.Max(knot, knots[i - 1]) : knot;
         }
 
-        var knotArray = knots.ToArray();
+        _knotTable.Build(knots);
+        var table = _knotTable;
         var partCounts = new int[_shards.Count][];
         Parallel.For(0, _shards.Count, _parallel, si =>
         {
@@ -208,7 +209,7 @@ public sealed partial class CatalogueEngine
                 var v = distances[sh.First + j];
                 if (sh.Alive[j] && !float.IsNaN(v))
                 {
-                    local[SketchOps.Bucket(knotArray, v)]++;
+                    local[table.Bucket(v)]++;
                 }
             }
 
@@ -239,6 +240,8 @@ public sealed partial class CatalogueEngine
 
         header = new SketchHeader { Count = n, KnottedAt = n, Shift = shift, Sum = sum, SumSquares = squares, Min = min, Max = max };
     }
+
+    private readonly KnotTable _knotTable = new();
 
     /// <summary>Median of X's distances from its fresh sketch (exact up to the sketch's resolution).</summary>
     private static double MedianEstimate(Shard s, int l)

@@ -172,3 +172,45 @@ public sealed class QuantileSketchTests
     private static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
+
+public sealed class KnotTableTests
+{
+    [Fact]
+    public void Bucket_RandomAndEdgeValues_EqualsSketchOpsBucket()
+    {
+        var rng = new Random(3);
+        var table = new KnotTable();
+        for (var round = 0; round < 40; round++)
+        {
+            var q = round % 5 == 0 ? 2 : 64;
+            var knots = Enumerable.Range(0, q).Select(_ => (float)Math.Exp((rng.NextDouble() * 12) - 4)).ToList();
+            if (round % 3 == 0)
+            {
+                knots.AddRange(knots.Take(4));             // duplicate knots
+                knots[0] = 0f;                               // a knot at +0
+            }
+
+            if (round % 7 == 0)
+            {
+                knots[1] = -1.5f;                            // a negative knot: table unusable, exact fallback
+            }
+
+            var sorted = knots.Order().ToArray();
+            if (round % 11 == 6)
+            {
+                (sorted[3], sorted[4]) = (sorted[4] + 1, sorted[3]);   // unsorted: exact fallback
+            }
+
+            table.Build(sorted);
+            var probes = Enumerable.Range(0, 3_000).Select(_ => (float)Math.Exp((rng.NextDouble() * 14) - 5)).ToList();
+            probes.AddRange(sorted);                         // exactly at knots
+            probes.AddRange(sorted.Select(k => MathF.BitIncrement(k)));
+            probes.AddRange(sorted.Select(k => MathF.BitDecrement(k)));
+            probes.AddRange([0f, -0f, -2f, float.Epsilon, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN]);
+            foreach (var v in probes)
+            {
+                table.Bucket(v).Should().Be(SketchOps.Bucket(sorted, v), $"round {round}, v = {v}");
+            }
+        }
+    }
+}
