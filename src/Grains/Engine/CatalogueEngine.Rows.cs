@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using OrleansHub.Grains.Sketch;
 
 namespace OrleansHub.Grains.Engine;
@@ -44,37 +46,9 @@ public sealed partial class CatalogueEngine
             Parallel.For(0, shards, _parallel, si =>
             {
                 var s = _shards[si];
-                var stop = Math.Min(s.Used, end - s.First);
+                var stop = Math.Max(0, Math.Min(s.Used, end - s.First));
                 var keys = new List<ulong>();
-                long n = 0;
-                double sum = 0, squares = 0;
-                float min = float.PositiveInfinity, max = float.NegativeInfinity;
-                for (var l = 0; l < stop; l++)
-                {
-                    if (!s.Alive[l])
-                    {
-                        continue;
-                    }
-
-                    var d = distances[s.First + l];
-                    if (float.IsNaN(d))
-                    {
-                        continue;
-                    }
-
-                    if (d <= thr)
-                    {
-                        keys.Add(Key(d, s.First + l));
-                    }
-
-                    n++;
-                    var x = d - shift;
-                    sum += x;
-                    squares += x * x;
-                    min = Math.Min(min, d);
-                    max = Math.Max(max, d);
-                }
-
+                var (n, sum, squares, min, max) = ScanRow(distances.AsSpan(s.First, stop), s.Alive.AsSpan(0, stop), s.First, thr, shift, keys);
                 parts[si] = keys;
                 moments[si] = (n, sum, squares, min, max);
             });
@@ -107,6 +81,83 @@ public sealed partial class CatalogueEngine
 
             threshold = threshold > 0 ? threshold * 4 : float.PositiveInfinity;
         }
+    }
+
+    /// <summary>
+    /// One shard's part of a row scan: keys of the live distances ≤ <paramref name="threshold"/> (in
+    /// ordinal order) and the count, shifted sums, minimum and maximum of its live non-NaN
+    /// distances. Vectorised when the shard has no deleted song (the usual case); the sums' order
+    /// depends only on the shard's contents, so the result is deterministic.
+    /// </summary>
+    internal static (long N, double Sum, double Squares, float Min, float Max) ScanRow(ReadOnlySpan<float> row, ReadOnlySpan<bool> alive, int first, float threshold, double shift, List<ulong> keys)
+    {
+        long n = 0;
+        double sum = 0, squares = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        var l = 0;
+        if (Vector256.IsHardwareAccelerated && !alive.Contains(false))
+        {
+            var thr = Vector256.Create(threshold);
+            var shiftV = Vector256.Create(shift);
+            Vector256<double> s0 = Vector256<double>.Zero, s1 = s0, q0 = s0, q1 = s0;
+            var minV = Vector256.Create(float.PositiveInfinity);
+            var maxV = Vector256.Create(float.NegativeInfinity);
+            for (; l + Vector256<float>.Count <= row.Length; l += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(row.Slice(l, Vector256<float>.Count));
+                var valid = Vector256.Equals(v, v);
+                var below = (Vector256.LessThanOrEqual(v, thr) & valid).ExtractMostSignificantBits();
+                while (below != 0)
+                {
+                    var j = l + BitOperations.TrailingZeroCount(below);
+                    below &= below - 1;
+                    keys.Add(Key(row[j], first + j));
+                }
+
+                n += BitOperations.PopCount(valid.ExtractMostSignificantBits());
+                var (lo, hi) = Vector256.Widen(Vector256.ConditionalSelect(valid, v, Vector256<float>.Zero));
+                var (validLo, validHi) = Vector256.Widen(valid.AsInt32());
+                var x0 = Vector256.ConditionalSelect(validLo.AsDouble(), lo - shiftV, Vector256<double>.Zero);
+                var x1 = Vector256.ConditionalSelect(validHi.AsDouble(), hi - shiftV, Vector256<double>.Zero);
+                s0 += x0;
+                s1 += x1;
+                q0 += x0 * x0;
+                q1 += x1 * x1;
+                minV = Vector256.Min(minV, Vector256.ConditionalSelect(valid, v, Vector256.Create(float.PositiveInfinity)));
+                maxV = Vector256.Max(maxV, Vector256.ConditionalSelect(valid, v, Vector256.Create(float.NegativeInfinity)));
+            }
+
+            sum = Vector256.Sum(s0 + s1);
+            squares = Vector256.Sum(q0 + q1);
+            for (var i = 0; i < Vector256<float>.Count; i++)
+            {
+                min = Math.Min(min, minV[i]);
+                max = Math.Max(max, maxV[i]);
+            }
+        }
+
+        for (; l < row.Length; l++)
+        {
+            var d = row[l];
+            if (!alive[l] || float.IsNaN(d))
+            {
+                continue;
+            }
+
+            if (d <= threshold)
+            {
+                keys.Add(Key(d, first + l));
+            }
+
+            n++;
+            var x = d - shift;
+            sum += x;
+            squares += x * x;
+            min = Math.Min(min, d);
+            max = Math.Max(max, d);
+        }
+
+        return (n, sum, squares, min, max);
     }
 
     /// <summary>Sorted live distances at ordinals 0, s, 2s, … with s = max(1, end / 2,048): every live distance up to 2,048 songs.</summary>
@@ -204,14 +255,7 @@ public sealed partial class CatalogueEngine
             var sh = _shards[si];
             var stop = Math.Min(sh.Used, end - sh.First);
             var local = new int[q + 1];
-            for (var j = 0; j < stop; j++)
-            {
-                var v = distances[sh.First + j];
-                if (sh.Alive[j] && !float.IsNaN(v))
-                {
-                    local[table.Bucket(v)]++;
-                }
-            }
+            table.Count(distances.AsSpan(sh.First, Math.Max(0, stop)), sh.Alive.AsSpan(0, Math.Max(0, stop)), local);
 
             partCounts[si] = local;
         });

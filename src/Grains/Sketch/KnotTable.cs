@@ -68,6 +68,26 @@ internal sealed class KnotTable
         return _usable && b >= 0 && !_mixed[b] ? _bucket[b] : SketchOps.Bucket(_knots, v);
     }
 
+    /// <summary>Adds to <paramref name="counts"/> (Q + 1 entries) the bucket of every value whose <paramref name="alive"/> flag is set, NaN skipped.</summary>
+    public void Count(ReadOnlySpan<float> values, ReadOnlySpan<bool> alive, Span<int> counts)
+    {
+        var bucket = _bucket.AsSpan();
+        var mixed = _mixed.AsSpan();
+        var usable = _usable;
+        for (var j = 0; j < values.Length; j++)
+        {
+            var v = values[j];
+            if (!alive[j] || float.IsNaN(v))
+            {
+                continue;
+            }
+
+            var bits = BitConverter.SingleToUInt32Bits(v);
+            var b = (int)(bits >> 16);
+            counts[usable && bits < 0x7F80_0001u && !mixed[b] ? bucket[b] : SketchOps.Bucket(_knots, v)]++;
+        }
+    }
+
     // Bin of a non-negative finite value (+0 included); −1 for negative values, −0 and NaN.
     private static int Bin(float v)
     {

@@ -385,3 +385,43 @@ public sealed class EngineSketchTests
         }
     }
 }
+
+public sealed class RowScanTests
+{
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(5, false)]
+    [InlineData(1_003, false)]
+    [InlineData(1_003, true)]
+    public void ScanRow_VectorAndScalarPaths_MatchPlainLoop(int length, bool withDeadSong)
+    {
+        var rng = new Random(length);
+        var row = Enumerable.Range(0, length).Select(_ => (float)Math.Exp(rng.NextDouble() * 8)).ToArray();
+        var alive = Enumerable.Repeat(true, length).ToArray();
+        for (var i = 3; i < length; i += 97)
+        {
+            row[i] = float.NaN;                      // the song itself in a refill row
+        }
+
+        if (withDeadSong)
+        {
+            alive[length / 2] = false;
+        }
+
+        const float Threshold = 40f;
+        const double Shift = 100;
+        var keys = new List<ulong>();
+        var (n, sum, squares, min, max) = CatalogueEngine.ScanRow(row, alive, 500, Threshold, Shift, keys);
+
+        var live = Enumerable.Range(0, length).Where(i => alive[i] && !float.IsNaN(row[i])).ToArray();
+        n.Should().Be(live.Length);
+        keys.Should().Equal(live.Where(i => row[i] <= Threshold).Select(i => CatalogueEngine.Key(row[i], 500 + i)));
+        if (live.Length > 0)
+        {
+            min.Should().Be(live.Min(i => row[i]));
+            max.Should().Be(live.Max(i => row[i]));
+            sum.Should().BeApproximately(live.Sum(i => row[i] - Shift), 1e-9 * live.Sum(i => Math.Abs(row[i] - Shift)));
+            squares.Should().BeApproximately(live.Sum(i => (row[i] - Shift) * (row[i] - Shift)), 1e-9 * squares);
+        }
+    }
+}
