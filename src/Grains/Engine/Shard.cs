@@ -113,6 +113,6 @@ internal sealed class Shard
 
     /// <summary>Bytes of state per slot (arrays only).</summary>
     public static long BytesPerSlot(EngineOptions o) =>
-        (SklPacking.Stride * 4L) + (o.Quantiles * 4L) + ((o.Quantiles + 1) * 4L) + 40 /* header */
+        (SklPacking.Stride * 4L) + (o.Quantiles * 4L) + ((o.Quantiles + 1) * 4L) + System.Runtime.CompilerServices.Unsafe.SizeOf<SketchHeader>()
         + (o.Tail * 8L) + 4 + (o.Candidates * 12L) + 4 + (o.K * 4L) + 4 + 4 + 4 + 8 + 1 + 8 + 1;
 }

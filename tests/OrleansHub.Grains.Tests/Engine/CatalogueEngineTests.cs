@@ -425,3 +425,26 @@ public sealed class RowScanTests
         }
     }
 }
+
+public sealed class ShardLayoutTests
+{
+    [Fact]
+    public void BytesPerSlot_EqualsTheShardsArrays()
+    {
+        var options = new EngineOptions(ShardCapacity: 16);
+        var shard = new Shard(0, 16, options);
+        long bytes = 0;
+        foreach (var property in typeof(Shard).GetProperties().Where(p => p.PropertyType.IsArray))
+        {
+            var array = (Array)property.GetValue(shard)!;
+            var element = property.PropertyType.GetElementType()!;
+            var size = element == typeof(OrleansHub.Grains.Sketch.SketchHeader)
+                ? System.Runtime.CompilerServices.Unsafe.SizeOf<OrleansHub.Grains.Sketch.SketchHeader>()
+                : System.Runtime.InteropServices.Marshal.SizeOf(element == typeof(bool) ? typeof(byte) : element);
+            bytes += array.LongLength * size;
+        }
+
+        (bytes / 16).Should().Be(Shard.BytesPerSlot(options));
+        Shard.BytesPerSlot(new EngineOptions()).Should().Be(3_182, "the figure docs/engine.md and the README quote");
+    }
+}
