@@ -145,7 +145,7 @@ public sealed partial class CatalogueEngine
             return int.MinValue;
         }
 
-        var pos = UpperBound(dist[..c], d);
+        var pos = SortedSearch.CountAtMost<float>(dist[..c], d);
         var evicted = c >= s.K && pos < s.K ? ords[s.K - 1] : -1;
         var newCount = Math.Min(cap, c + 1);
         for (var i = newCount - 1; i > pos; i--)
@@ -170,7 +170,7 @@ public sealed partial class CatalogueEngine
         var c = s.TailCount[l];
         if (c > 0 && d < s.TailDist[(l * s.Tail) + c - 1])
         {
-            return UpperBound(s.TailDist.AsSpan(l * s.Tail, c), d);
+            return SortedSearch.CountAtMost<float>(s.TailDist.AsSpan(l * s.Tail, c), d);
         }
 
         ref var header = ref s.Headers[l];
@@ -381,25 +381,5 @@ public sealed partial class CatalogueEngine
 
             low = SelectNearest(distances, ordinal, low.Count * 4, others);
         }
-    }
-
-
-    private static int UpperBound(ReadOnlySpan<float> sorted, float d)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= d)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 }
