@@ -119,62 +119,49 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
             ArgumentNullException.ThrowIfNull(e.Payload);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var sequences = new long[events.Count];
-            using var transaction = _writer.BeginTransaction();
-            using var command = _writer.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO events (seq, type, payload, recorded_at) VALUES ($seq, $type, $payload, $at);";
-            var seq = command.Parameters.Add("$seq", SqliteType.Integer);
-            var type = command.Parameters.Add("$type", SqliteType.Text);
-            var payload = command.Parameters.Add("$payload", SqliteType.Blob);
-            command.Parameters.AddWithValue("$at", now);
-            using var put = _writer.CreateCommand();
-            put.Transaction = transaction;
-            put.CommandText = "INSERT OR REPLACE INTO songs (id, hash, seq) VALUES ($id, $hash, $seq);";
-            var putId = put.Parameters.Add("$id", SqliteType.Text);
-            var putHash = put.Parameters.Add("$hash", SqliteType.Text);
-            var putSeq = put.Parameters.Add("$seq", SqliteType.Integer);
-            using var remove = _writer.CreateCommand();
-            remove.Transaction = transaction;
-            remove.CommandText = "DELETE FROM songs WHERE id = $id;";
-            var removeId = remove.Parameters.Add("$id", SqliteType.Text);
-            for (var i = 0; i < events.Count; i++)
+        return await WriteAsync(
+            async transaction =>
             {
-                sequences[i] = _lastSequence + 1 + i;
-                seq.Value = sequences[i];
-                type.Value = events[i].Type;
-                payload.Value = events[i].Payload;
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var change in events[i].Index)
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var sequences = new long[events.Count];
+                using var command = Command(transaction, "INSERT INTO events (seq, type, payload, recorded_at) VALUES ($seq, $type, $payload, $at);", ("$at", now));
+                var seq = command.Parameters.Add("$seq", SqliteType.Integer);
+                var type = command.Parameters.Add("$type", SqliteType.Text);
+                var payload = command.Parameters.Add("$payload", SqliteType.Blob);
+                using var put = Command(transaction, "INSERT OR REPLACE INTO songs (id, hash, seq) VALUES ($id, $hash, $seq);");
+                var putId = put.Parameters.Add("$id", SqliteType.Text);
+                var putHash = put.Parameters.Add("$hash", SqliteType.Text);
+                var putSeq = put.Parameters.Add("$seq", SqliteType.Integer);
+                using var remove = Command(transaction, "DELETE FROM songs WHERE id = $id;");
+                var removeId = remove.Parameters.Add("$id", SqliteType.Text);
+                for (var i = 0; i < events.Count; i++)
                 {
-                    if (change.Hash is null)
+                    sequences[i] = _lastSequence + 1 + i;
+                    seq.Value = sequences[i];
+                    type.Value = events[i].Type;
+                    payload.Value = events[i].Payload;
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var change in events[i].Index)
                     {
-                        removeId.Value = change.Id;
-                        await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        putId.Value = change.Id;
-                        putHash.Value = change.Hash;
-                        putSeq.Value = sequences[i];
-                        await put.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        if (change.Hash is null)
+                        {
+                            removeId.Value = change.Id;
+                            await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            putId.Value = change.Id;
+                            putHash.Value = change.Hash;
+                            putSeq.Value = sequences[i];
+                            await put.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }
-            }
 
-            // Commit is synchronous on purpose: once it returns, the WAL frame is fsynced (synchronous=FULL).
-            transaction.Commit();
-            Interlocked.Add(ref _lastSequence, events.Count);
-            return sequences;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+                return sequences;
+            },
+            cancellationToken,
+            committed: _ => Interlocked.Add(ref _lastSequence, events.Count)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -193,39 +180,32 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
             return [];
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var now = DateTimeOffset.UtcNow;
-            var last = Convert.ToInt64(await ScalarAsync(_writer, "SELECT COALESCE(MAX(id), 0) FROM alerts;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            var stored = new List<StoredAlert>(alerts.Count);
-            using var transaction = _writer.BeginTransaction();
-            using var command = _writer.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO alerts (id, seq, type, json, recorded_at) VALUES ($id, $seq, $type, $json, $at);";
-            var id = command.Parameters.Add("$id", SqliteType.Integer);
-            var seq = command.Parameters.Add("$seq", SqliteType.Integer);
-            var type = command.Parameters.Add("$type", SqliteType.Text);
-            var json = command.Parameters.Add("$json", SqliteType.Text);
-            command.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
-            foreach (var alert in alerts)
+        return await WriteAsync<IReadOnlyList<StoredAlert>>(
+            async transaction =>
             {
-                last++;
-                id.Value = last;
-                seq.Value = alert.Sequence;
-                type.Value = alert.Type;
-                json.Value = alert.Json;
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                stored.Add(new StoredAlert(last, alert.Sequence, alert.Type, alert.Json, now));
-            }
+                var now = DateTimeOffset.UtcNow;
+                using var max = Command(transaction, "SELECT COALESCE(MAX(id), 0) FROM alerts;");
+                var last = Convert.ToInt64(await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+                var stored = new List<StoredAlert>(alerts.Count);
+                using var command = Command(transaction, "INSERT INTO alerts (id, seq, type, json, recorded_at) VALUES ($id, $seq, $type, $json, $at);", ("$at", now.ToUnixTimeMilliseconds()));
+                var id = command.Parameters.Add("$id", SqliteType.Integer);
+                var seq = command.Parameters.Add("$seq", SqliteType.Integer);
+                var type = command.Parameters.Add("$type", SqliteType.Text);
+                var json = command.Parameters.Add("$json", SqliteType.Text);
+                foreach (var alert in alerts)
+                {
+                    last++;
+                    id.Value = last;
+                    seq.Value = alert.Sequence;
+                    type.Value = alert.Type;
+                    json.Value = alert.Json;
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    stored.Add(new StoredAlert(last, alert.Sequence, alert.Type, alert.Json, now));
+                }
 
-            transaction.Commit();
-            return stored;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+                return stored;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -251,19 +231,13 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     public async Task AddApiKeyHashAsync(string hash, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(hash);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = _writer.CreateCommand();
-            command.CommandText = "INSERT OR IGNORE INTO api_keys (hash, created_at) VALUES ($hash, $at);";
-            command.Parameters.AddWithValue("$hash", hash);
-            command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        await WriteAsync(
+            async transaction =>
+            {
+                using var command = Command(transaction, "INSERT OR IGNORE INTO api_keys (hash, created_at) VALUES ($hash, $at);", ("$hash", hash), ("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -301,34 +275,15 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
             throw new ArgumentOutOfRangeException(nameof(snapshot), $"A snapshot at sequence {snapshot.Sequence} is outside the log (last {_lastSequence}).");
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _writer.BeginTransaction();
-            using (var insert = _writer.CreateCommand())
+        await WriteAsync(
+            async transaction =>
             {
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT OR REPLACE INTO snapshots (seq, state, recorded_at) VALUES ($seq, $state, $at);";
-                insert.Parameters.AddWithValue("$seq", snapshot.Sequence);
-                insert.Parameters.AddWithValue("$state", snapshot.State);
-                insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                using var insert = Command(transaction, "INSERT OR REPLACE INTO snapshots (seq, state, recorded_at) VALUES ($seq, $state, $at);", ("$seq", snapshot.Sequence), ("$state", snapshot.State), ("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            using (var prune = _writer.CreateCommand())
-            {
-                prune.Transaction = transaction;
-                prune.CommandText = "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT $keep);";
-                prune.Parameters.AddWithValue("$keep", keep);
-                await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            transaction.Commit();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+                using var prune = Command(transaction, "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT $keep);", ("$keep", keep));
+                return await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -351,36 +306,23 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
         ArgumentException.ThrowIfNullOrEmpty(secret);
         ArgumentNullException.ThrowIfNull(types);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var command = _writer.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO webhooks (url, secret, types, cursor, created_at) VALUES ($url, $secret, $types, (SELECT COALESCE(MAX(id), 0) FROM alerts), $at);";
-            command.Parameters.AddWithValue("$url", url);
-            command.Parameters.AddWithValue("$secret", secret);
-            command.Parameters.AddWithValue("$types", string.Join(',', types));
-            command.Parameters.AddWithValue("$at", now);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var query = _writer.CreateCommand();
-            query.Transaction = transaction;
-            query.CommandText = "SELECT id, cursor FROM webhooks WHERE id = last_insert_rowid();";
-            long id, cursor;
-            using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        return await WriteAsync(
+            async transaction =>
             {
+                using var command = Command(
+                    transaction,
+                    "INSERT INTO webhooks (url, secret, types, cursor, created_at) VALUES ($url, $secret, $types, (SELECT COALESCE(MAX(id), 0) FROM alerts), $at);",
+                    ("$url", url),
+                    ("$secret", secret),
+                    ("$types", string.Join(',', types)),
+                    ("$at", now));
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                using var query = Command(transaction, "SELECT id, cursor FROM webhooks WHERE id = last_insert_rowid();");
+                using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                id = reader.GetInt64(0);
-                cursor = reader.GetInt64(1);
-            }
-
-            transaction.Commit();
-            return new StoredWebhook(id, url, secret, [.. types], cursor, DateTimeOffset.FromUnixTimeMilliseconds(now));
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+                return new StoredWebhook(reader.GetInt64(0), url, secret, [.. types], reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(now));
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -399,62 +341,41 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
     /// <inheritdoc />
     public async Task<bool> DeleteWebhookAsync(long id, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var letters = _writer.CreateCommand();
-            letters.Transaction = transaction;
-            letters.CommandText = "DELETE FROM webhook_dead_letters WHERE webhook_id = $id;";
-            letters.Parameters.AddWithValue("$id", id);
-            await letters.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var hook = _writer.CreateCommand();
-            hook.Transaction = transaction;
-            hook.CommandText = "DELETE FROM webhooks WHERE id = $id;";
-            hook.Parameters.AddWithValue("$id", id);
-            var removed = await hook.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            transaction.Commit();
-            return removed > 0;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        return await WriteAsync(
+            async transaction =>
+            {
+                using var letters = Command(transaction, "DELETE FROM webhook_dead_letters WHERE webhook_id = $id;", ("$id", id));
+                await letters.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                using var hook = Command(transaction, "DELETE FROM webhooks WHERE id = $id;", ("$id", id));
+                return await hook.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<bool> AdvanceWebhookAsync(long webhookId, long alertId, (int Attempts, string LastError)? deadLetter, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _writer.BeginTransaction();
-            using var advance = _writer.CreateCommand();
-            advance.Transaction = transaction;
-            advance.CommandText = "UPDATE webhooks SET cursor = MAX(cursor, $alert) WHERE id = $id;";
-            advance.Parameters.AddWithValue("$id", webhookId);
-            advance.Parameters.AddWithValue("$alert", alertId);
-            var exists = await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-            if (exists && deadLetter is { } letter)
+        return await WriteAsync(
+            async transaction =>
             {
-                using var insert = _writer.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO webhook_dead_letters (webhook_id, alert_id, attempts, last_error, failed_at) VALUES ($id, $alert, $attempts, $error, $at);";
-                insert.Parameters.AddWithValue("$id", webhookId);
-                insert.Parameters.AddWithValue("$alert", alertId);
-                insert.Parameters.AddWithValue("$attempts", letter.Attempts);
-                insert.Parameters.AddWithValue("$error", letter.LastError);
-                insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+                using var advance = Command(transaction, "UPDATE webhooks SET cursor = MAX(cursor, $alert) WHERE id = $id;", ("$id", webhookId), ("$alert", alertId));
+                var exists = await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+                if (exists && deadLetter is { } letter)
+                {
+                    using var insert = Command(
+                        transaction,
+                        "INSERT INTO webhook_dead_letters (webhook_id, alert_id, attempts, last_error, failed_at) VALUES ($id, $alert, $attempts, $error, $at);",
+                        ("$id", webhookId),
+                        ("$alert", alertId),
+                        ("$attempts", letter.Attempts),
+                        ("$error", letter.LastError),
+                        ("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                    await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-            transaction.Commit();
-            return exists;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+                return exists;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -484,6 +405,42 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one write under the writer lock in one transaction. Commit is synchronous on purpose:
+    /// once it returns, the WAL frame is fsynced (synchronous=FULL). <paramref name="committed"/>
+    /// runs after the commit, still under the lock (in-memory state that must follow the log).
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken, Action<T>? committed = null)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            var result = await work(transaction).ConfigureAwait(false);
+            transaction.Commit();
+            committed?.Invoke(result);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>A command of the writer connection inside <paramref name="transaction"/>, with parameters.</summary>
+    private SqliteCommand Command(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
     }
 
     /// <summary>Runs a query on a fresh reader connection and maps every row.</summary>
