@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OrleansHub.Grains.Sketch;
 
 /// <summary>
@@ -62,30 +64,31 @@ internal sealed class KnotTable
     }
 
     /// <summary>The number of knots &lt; v.</summary>
-    public int Bucket(float v)
-    {
-        var b = Bin(v);
-        return _usable && b >= 0 && !_mixed[b] ? _bucket[b] : SketchOps.Bucket(_knots, v);
-    }
+    public int Bucket(float v) => Lookup(_bucket, _mixed, _usable, _knots, v);
 
     /// <summary>Adds to <paramref name="counts"/> (Q + 1 entries) the bucket of every value whose <paramref name="alive"/> flag is set, NaN skipped.</summary>
     public void Count(ReadOnlySpan<float> values, ReadOnlySpan<bool> alive, Span<int> counts)
     {
+        // The table and flags in locals: the loop reads no field.
         var bucket = _bucket.AsSpan();
         var mixed = _mixed.AsSpan();
         var usable = _usable;
+        var knots = _knots;
         for (var j = 0; j < values.Length; j++)
         {
             var v = values[j];
-            if (!alive[j] || float.IsNaN(v))
+            if (alive[j] && !float.IsNaN(v))
             {
-                continue;
+                counts[Lookup(bucket, mixed, usable, knots, v)]++;
             }
-
-            var bits = BitConverter.SingleToUInt32Bits(v);
-            var b = (int)(bits >> 16);
-            counts[usable && bits < 0x7F80_0001u && !mixed[b] ? bucket[b] : SketchOps.Bucket(_knots, v)]++;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Lookup(ReadOnlySpan<ushort> bucket, ReadOnlySpan<bool> mixed, bool usable, float[] knots, float v)
+    {
+        var b = Bin(v);
+        return usable && b >= 0 && !mixed[b] ? bucket[b] : SketchOps.Bucket(knots, v);
     }
 
     // Bin of a non-negative finite value (+0 included); −1 for negative values, −0 and NaN.

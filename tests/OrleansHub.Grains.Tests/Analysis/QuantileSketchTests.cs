@@ -211,6 +211,22 @@ public sealed class KnotTableTests
             {
                 table.Bucket(v).Should().Be(SketchOps.Bucket(sorted, v), $"round {round}, v = {v}");
             }
+
+            // The row form used by the engine: every third value belongs to a deleted song, NaN is skipped.
+            var values = probes.ToArray();
+            var alive = values.Select((_, i) => i % 3 != 0).ToArray();
+            var counts = new int[sorted.Length + 1];
+            table.Count(values, alive, counts);
+            var expected = new int[sorted.Length + 1];
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (alive[i] && !float.IsNaN(values[i]))
+                {
+                    expected[SketchOps.Bucket(sorted, values[i])]++;
+                }
+            }
+
+            counts.Should().Equal(expected, $"round {round}");
         }
     }
 }
