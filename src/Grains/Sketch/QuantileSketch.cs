@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -211,11 +212,15 @@ public static class SketchOps
     }
 
     /// <summary>
-    /// Adds the values in order: the same bits as calling <see cref="Add"/> for each, with the header
-    /// kept in registers between re-knots (a batch's catch-up of one song).
+    /// Adds the values in order: the same bits as calling <see cref="Add"/> for each (a batch's
+    /// catch-up of one song). Between re-knots the knots are fixed, so the buckets of a run of
+    /// values are searched together (<see cref="BucketSearch"/>), and the header stays in registers.
     /// </summary>
+    [SkipLocalsInit]
     public static void AddRange(Span<float> knots, Span<float> counts, ref SketchHeader header, ReadOnlySpan<float> values)
     {
+        const int Chunk = 256;
+        Span<int> buckets = stackalloc int[Chunk];
         var i = 0;
         while (i < values.Length)
         {
@@ -225,27 +230,66 @@ public static class SketchOps
                 continue;
             }
 
-            var h = header;
-            var reknotAt = 2 * h.KnottedAt;
-            var reknot = false;
-            for (; i < values.Length && !reknot; i++)
+            // Short runs (a catch-up of a few values) search bucket by bucket; longer ones 16 values at a time.
+            var search = values.Length - i >= 16 ? new BucketSearch(knots) : default;
+            // The header's fields in locals: a struct of seven fields is not kept in registers.
+            var count = header.Count;
+            var shift = header.Shift;
+            var sum = header.Sum;
+            var squares = header.SumSquares;
+            var min = header.Min;
+            var max = header.Max;
+            var reknotAt = 2 * header.KnottedAt;
+            var segmentEnd = i + (int)Math.Clamp(reknotAt - count, 1, values.Length - i);
+            while (i < segmentEnd)
             {
-                var v = CheckFinite(values[i]);
-                var x = v - h.Shift;
-                h.Sum += x;
-                h.SumSquares += x * x;
-                h.Min = Math.Min(h.Min, v);
-                h.Max = Math.Max(h.Max, v);
-                counts[Bucket(knots, v)] += 1;
-                h.Count++;
-                reknot = h.Count >= reknotAt;
+                var chunk = values.Slice(i, Math.Min(Chunk, segmentEnd - i));
+                if (chunk.Length >= 16)
+                {
+                    search.Buckets(chunk, buckets);
+                }
+                else
+                {
+                    for (var j = 0; j < chunk.Length; j++)
+                    {
+                        buckets[j] = Bucket(knots, chunk[j]);
+                    }
+                }
+                for (var j = 0; j < chunk.Length; j++)
+                {
+                    var v = chunk[j];
+                    if (!float.IsFinite(v))
+                    {
+                        Store(ref header, count, sum, squares, min, max);
+                        CheckFinite(v);
+                    }
+
+                    var x = v - shift;
+                    sum += x;
+                    squares += x * x;
+                    min = Math.Min(min, v);
+                    max = Math.Max(max, v);
+                    counts[buckets[j]] += 1;
+                    count++;
+                }
+
+                i += chunk.Length;
             }
 
-            header = h;
-            if (reknot)
+            Store(ref header, count, sum, squares, min, max);
+            if (count >= reknotAt)
             {
                 Reknot(knots, counts, ref header);
             }
+        }
+
+        static void Store(ref SketchHeader header, long count, double sum, double squares, float min, float max)
+        {
+            header.Count = count;
+            header.Sum = sum;
+            header.SumSquares = squares;
+            header.Min = min;
+            header.Max = max;
         }
     }
 

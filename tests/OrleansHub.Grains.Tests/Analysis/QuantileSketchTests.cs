@@ -230,3 +230,99 @@ public sealed class KnotTableTests
         }
     }
 }
+
+public sealed class BucketSearchTests
+{
+    [Fact]
+    public void Buckets_RandomAndEdgeValues_EqualPlainCountOfSmallerKnots()
+    {
+        var rng = new Random(5);
+        var sizes = new[] { 2, 5, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100 };
+        for (var round = 0; round < 72; round++)
+        {
+            var q = sizes[round % sizes.Length];
+            var knots = Enumerable.Range(0, q).Select(_ => (float)Math.Exp((rng.NextDouble() * 12) - 4)).ToArray();
+            if (round % 3 == 0)
+            {
+                knots[^1] = knots[0];                        // a duplicate knot
+                knots[1] = 0f;                               // knots at ±0 and below zero
+                knots[^2] = -0f;
+                knots[0] = -1.5f;
+            }
+
+            Array.Sort(knots);
+            var unsorted = round % 7 == 3 && q > 4;
+            if (unsorted)
+            {
+                (knots[2], knots[3]) = (knots[3] + 1, knots[2]);
+            }
+
+            var probes = Enumerable.Range(0, 1_000 + round).Select(_ => (float)Math.Exp((rng.NextDouble() * 14) - 5)).ToList();
+            probes.AddRange(knots);                          // exactly at knots
+            probes.AddRange(knots.Select(k => MathF.BitIncrement(k)));
+            probes.AddRange(knots.Select(k => MathF.BitDecrement(k)));
+            probes.AddRange([0f, -0f, -2f, float.Epsilon, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN]);
+            var values = probes.ToArray();
+
+            var search = new BucketSearch(knots);
+            search.IsVectorised.Should().Be(System.Runtime.Intrinsics.X86.Avx512F.IsSupported && q <= BucketSearch.MaxKnots && !unsorted, $"round {round}, Q = {q}");
+            var buckets = new int[values.Length];
+            search.Buckets(values, buckets);
+            for (var i = 0; i < values.Length; i++)
+            {
+                var v = values[i];
+                var expected = 0;
+                foreach (var k in knots)
+                {
+                    if (k < v)
+                    {
+                        expected++;
+                    }
+                }
+
+                buckets[i].Should().Be(expected, $"round {round}, Q = {q}, v = {v}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(80)]
+    public void AddRange_LongRunsAcrossReknots_SameBitsAsAddOneByOne(int q)
+    {
+        var rng = new Random(q);
+        var values = Enumerable.Range(0, 20_000).Select(_ => (float)Math.Exp(rng.NextDouble() * 6)).ToArray();
+        float[] k1 = new float[q], c1 = new float[q + 1], k2 = new float[q], c2 = new float[q + 1];
+        SketchHeader h1 = SketchHeader.Empty, h2 = SketchHeader.Empty;
+        foreach (var v in values)
+        {
+            SketchOps.Add(k1, c1, ref h1, v);
+        }
+
+        var at = 0;
+        foreach (var run in new[] { 3, q, 250, 17, 1_000, 257, 18_473 - (3 * q) })
+        {
+            SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at, run));
+            at += run;
+        }
+
+        SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at));
+        k2.Select(BitConverter.SingleToInt32Bits).Should().Equal(k1.Select(BitConverter.SingleToInt32Bits));
+        c2.Select(BitConverter.SingleToInt32Bits).Should().Equal(c1.Select(BitConverter.SingleToInt32Bits));
+        h2.Should().Be(h1);
+    }
+
+    [Fact]
+    public void AddRange_NonFiniteValue_ThrowsWithEarlierValuesCounted()
+    {
+        var rng = new Random(2);
+        float[] knots = new float[16], counts = new float[17];
+        var header = SketchHeader.Empty;
+        SketchOps.AddRange(knots, counts, ref header, Enumerable.Range(0, 100).Select(_ => (float)rng.NextDouble()).ToArray());
+        var act = () => SketchOps.AddRange(knots, counts, ref header, new[] { 0.5f, 0.25f, float.NaN, 0.75f });
+        act.Should().Throw<ArgumentException>();
+        header.Count.Should().Be(102);
+        counts.Sum().Should().Be(102);
+    }
+}
