@@ -243,8 +243,10 @@ public sealed partial class CatalogueEngine
         {
             if (i + PrefetchDistance < need.Count)
             {
-                var (ps, pl) = Locate(need[i + PrefetchDistance]);
+                var ahead = need[i + PrefetchDistance];
+                var (ps, pl) = Locate(ahead);
                 PrefetchSketch(ps, pl);
+                feed.PrefetchValues(ahead);
             }
 
             var (s, l) = Locate(need[i]);
@@ -347,6 +349,26 @@ public sealed partial class CatalogueEngine
 
             _mark[y] = stamp;
             return true;
+        }
+
+        /// <summary>Asks the cache for the values y is owed (song-major row of an earlier song) ahead of its catch-up.</summary>
+        public unsafe void PrefetchValues(int y)
+        {
+            if (y >= n0 || !Sse.IsSupported)
+            {
+                return;
+            }
+
+            var si = y / shardCapacity;
+            var from = _fed[y];
+            fixed (float* start = &bySong[si][((y - (si * shardCapacity)) * size) + Math.Min(from, size - 1)])
+            {
+                var bytes = (size - from) * sizeof(float);
+                for (var b = 0; b < Math.Min(bytes, 256); b += 64)
+                {
+                    Sse.Prefetch0((byte*)start + b);
+                }
+            }
         }
 
         /// <summary>d(X_q, y) for q in [from, upTo): the kernel's values for the queries of those steps' songs against y's row.</summary>
