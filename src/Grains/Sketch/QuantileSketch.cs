@@ -232,6 +232,7 @@ public static class SketchOps
 
             // Short runs (a catch-up of a few values) search bucket by bucket; longer ones 16 values at a time.
             var search = values.Length - i >= 16 ? new BucketSearch(knots) : default;
+
             // The header's fields in locals: a struct of seven fields is not kept in registers.
             var count = header.Count;
             var shift = header.Shift;

@@ -125,7 +125,14 @@ public sealed class QuantileSketchTests
         const int Q = 16;
         var rng = new Random(11);
         var values = Enumerable.Range(0, 3_000).Select(_ => (float)Math.Exp(rng.NextDouble() * 4)).ToArray();
-        float[] k1 = new float[Q], c1 = new float[Q + 1], k2 = new float[Q], c2 = new float[Q + 1];
+        var h1 = AddRangeMatchesAdd(Q, values, [40, 1, 0, 7, 300, 652, 2_000]);
+        h1.KnottedAt.Should().BeGreaterThan(Q * 64, "several re-knots happened");
+    }
+
+    /// <summary>Feeds the values one by one into one sketch and in the given runs (then the rest) into another; asserts the same bits and returns the header.</summary>
+    internal static SketchHeader AddRangeMatchesAdd(int q, float[] values, int[] runs)
+    {
+        float[] k1 = new float[q], c1 = new float[q + 1], k2 = new float[q], c2 = new float[q + 1];
         SketchHeader h1 = SketchHeader.Empty, h2 = SketchHeader.Empty;
         foreach (var v in values)
         {
@@ -133,17 +140,17 @@ public sealed class QuantileSketchTests
         }
 
         var at = 0;
-        foreach (var run in new[] { 40, 1, 0, 7, 300, 652, 2_000 })
+        foreach (var run in runs)
         {
             SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at, run));
             at += run;
         }
 
-        at.Should().Be(values.Length);
+        SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at));
         k2.Select(BitConverter.SingleToInt32Bits).Should().Equal(k1.Select(BitConverter.SingleToInt32Bits));
         c2.Select(BitConverter.SingleToInt32Bits).Should().Equal(c1.Select(BitConverter.SingleToInt32Bits));
         h2.Should().Be(h1);
-        h1.KnottedAt.Should().BeGreaterThan(Q * 64, "several re-knots happened");
+        return h1;
     }
 
     [Fact]
@@ -293,24 +300,7 @@ public sealed class BucketSearchTests
     {
         var rng = new Random(q);
         var values = Enumerable.Range(0, 20_000).Select(_ => (float)Math.Exp(rng.NextDouble() * 6)).ToArray();
-        float[] k1 = new float[q], c1 = new float[q + 1], k2 = new float[q], c2 = new float[q + 1];
-        SketchHeader h1 = SketchHeader.Empty, h2 = SketchHeader.Empty;
-        foreach (var v in values)
-        {
-            SketchOps.Add(k1, c1, ref h1, v);
-        }
-
-        var at = 0;
-        foreach (var run in new[] { 3, q, 250, 17, 1_000, 257, 18_473 - (3 * q) })
-        {
-            SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at, run));
-            at += run;
-        }
-
-        SketchOps.AddRange(k2, c2, ref h2, values.AsSpan(at));
-        k2.Select(BitConverter.SingleToInt32Bits).Should().Equal(k1.Select(BitConverter.SingleToInt32Bits));
-        c2.Select(BitConverter.SingleToInt32Bits).Should().Equal(c1.Select(BitConverter.SingleToInt32Bits));
-        h2.Should().Be(h1);
+        QuantileSketchTests.AddRangeMatchesAdd(q, values, [3, q, 250, 17, 1_000, 257, 18_473 - (3 * q)]);
     }
 
     [Fact]
