@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using FluentAssertions;
 using OrleansHub.Contracts;
 
@@ -13,9 +12,9 @@ public sealed class FeaturesCommandTests : IDisposable
     [Fact]
     public async Task Features_FolderOfWavs_WritesOneLinePerSongWithIdsAndLabels()
     {
-        WriteTone(Path.Combine(_dir, "music", "jazz", "a.wav"), 440, 3);
-        WriteTone(Path.Combine(_dir, "music", "jazz", "b.wav"), 660, 3);
-        WriteTone(Path.Combine(_dir, "music", "rock", "c.wav"), 880, 4, channels: 2, rate: 44100);
+        ToneWriter.Write(Path.Combine(_dir, "music", "jazz", "a.wav"), 440, 3);
+        ToneWriter.Write(Path.Combine(_dir, "music", "jazz", "b.wav"), 660, 3);
+        ToneWriter.Write(Path.Combine(_dir, "music", "rock", "c.wav"), 880, 4, channels: 2, rate: 44100);
         var output = Path.Combine(_dir, "out", "feats.jsonl");
 
         var (code, stdout, stderr) = await Run("features", Path.Combine(_dir, "music"), "--out", output, "--parallel", "2");
@@ -34,7 +33,7 @@ public sealed class FeaturesCommandTests : IDisposable
     {
         for (var i = 0; i < 5; i++)
         {
-            WriteTone(Path.Combine(_dir, "in", $"s{i}.wav"), 200 + (150 * i), 2.5);
+            ToneWriter.Write(Path.Combine(_dir, "in", $"s{i}.wav"), 200 + (150 * i), 2.5);
         }
 
         var one = Path.Combine(_dir, "one.jsonl");
@@ -48,9 +47,9 @@ public sealed class FeaturesCommandTests : IDisposable
     [Fact]
     public async Task Features_SomeFilesBad_ReportsEachAndExitsOne()
     {
-        WriteTone(Path.Combine(_dir, "in", "good.wav"), 440, 3);
+        ToneWriter.Write(Path.Combine(_dir, "in", "good.wav"), 440, 3);
         await File.WriteAllBytesAsync(Path.Combine(_dir, "in", "empty.wav"), []);
-        WriteTone(Path.Combine(_dir, "in", "short.wav"), 440, 1);
+        ToneWriter.Write(Path.Combine(_dir, "in", "short.wav"), 440, 1);
         var output = Path.Combine(_dir, "feats.jsonl");
 
         var (code, stdout, stderr) = await Run("features", Path.Combine(_dir, "in"), "--out", output);
@@ -69,7 +68,7 @@ public sealed class FeaturesCommandTests : IDisposable
     [InlineData("--decode-timeout", "0")]
     public async Task Features_BadOption_IsUsageErrorTwo(string option, string value)
     {
-        WriteTone(Path.Combine(_dir, "a.wav"), 440, 3);
+        ToneWriter.Write(Path.Combine(_dir, "a.wav"), 440, 3);
         var (code, _, stderr) = await Run("features", Path.Combine(_dir, "a.wav"), "--out", Path.Combine(_dir, "f.jsonl"), option, value);
         code.Should().Be(2);
         stderr.Should().StartWith("error:");
@@ -90,39 +89,6 @@ public sealed class FeaturesCommandTests : IDisposable
         var (code, _, stderr) = await Run("features", Path.Combine(_dir, "docs"), "--out", Path.Combine(_dir, "f.jsonl"));
         code.Should().Be(1);
         stderr.Should().Contain("contains no audio files");
-    }
-
-    /// <summary>A 16-bit PCM WAV of a sine with a little deterministic noise (so it is not pure).</summary>
-    private static void WriteTone(string path, double frequency, double seconds, int channels = 1, int rate = 22050)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var frames = (int)(seconds * rate);
-        var data = new byte[frames * channels * 2];
-        var rng = new Random((int)frequency);
-        for (var f = 0; f < frames; f++)
-        {
-            var v = (0.5 * Math.Sin(2 * Math.PI * frequency * f / rate)) + (0.01 * (rng.NextDouble() - 0.5));
-            for (var c = 0; c < channels; c++)
-            {
-                BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(((f * channels) + c) * 2), (short)(v * 32000));
-            }
-        }
-
-        using var stream = File.Create(path);
-        using var w = new BinaryWriter(stream);
-        w.Write("RIFF"u8);
-        w.Write(36 + data.Length);
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((short)1);
-        w.Write((short)channels);
-        w.Write(rate);
-        w.Write(rate * channels * 2);
-        w.Write((short)(channels * 2));
-        w.Write((short)16);
-        w.Write("data"u8);
-        w.Write(data.Length);
-        w.Write(data);
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)

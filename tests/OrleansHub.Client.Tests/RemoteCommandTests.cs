@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.CommandLine;
 using FluentAssertions;
 using OrleansHub.Client.Commands;
@@ -77,8 +76,8 @@ public sealed class RemoteCommandTests : IDisposable
     public async Task Ingest_AudioFolderAndFeaturesFile_ExtractsAndSendsBoth_ThenSkipsThemOnARerun()
     {
         await using var silo = new InProcessSilo();
-        WriteTone(Path.Combine(_dir, "music", "jazz", "a.wav"), 440);
-        WriteTone(Path.Combine(_dir, "music", "rock", "b.wav"), 880);
+        ToneWriter.Write(Path.Combine(_dir, "music", "jazz", "a.wav"), 440, 3);
+        ToneWriter.Write(Path.Combine(_dir, "music", "rock", "b.wav"), 880, 3);
         var features = Write("features.jsonl", InProcessSilo.Songs(3));
 
         var (code, output, error) = await RunAsync(silo, IngestCommand.Create, Path.Combine(_dir, "music"), features, "--api-key", InProcessSilo.Key);
@@ -172,37 +171,6 @@ public sealed class RemoteCommandTests : IDisposable
         using var writer = new StreamWriter(path);
         FeaturesJsonLines.Write(writer, songs);
         return path;
-    }
-
-    /// <summary>Three seconds of a 16-bit mono 22,050 Hz tone with a little seeded noise.</summary>
-    private static void WriteTone(string path, double frequency)
-    {
-        const int Rate = 22050;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var frames = 3 * Rate;
-        var data = new byte[frames * 2];
-        var rng = new Random((int)frequency);
-        for (var f = 0; f < frames; f++)
-        {
-            var v = (0.5 * Math.Sin(2 * Math.PI * frequency * f / Rate)) + (0.01 * (rng.NextDouble() - 0.5));
-            BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(f * 2), (short)(v * 32000));
-        }
-
-        using var stream = File.Create(path);
-        using var w = new BinaryWriter(stream);
-        w.Write("RIFF"u8);
-        w.Write(36 + data.Length);
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((short)1);
-        w.Write((short)1);
-        w.Write(Rate);
-        w.Write(Rate * 2);
-        w.Write((short)2);
-        w.Write((short)16);
-        w.Write("data"u8);
-        w.Write(data.Length);
-        w.Write(data);
     }
 
     /// <summary>Collects written lines and lets a test wait (bounded by a token) for a line to appear.</summary>
