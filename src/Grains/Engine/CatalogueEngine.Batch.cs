@@ -359,9 +359,9 @@ public sealed partial class CatalogueEngine
                 return;
             }
 
-            var si = y / shardCapacity;
+            var (block, row) = SongRow(y);
             var from = _fed[y];
-            fixed (float* start = &bySong[si][((y - (si * shardCapacity)) * size) + Math.Min(from, size - 1)])
+            fixed (float* start = &block[row + Math.Min(from, size - 1)])
             {
                 var bytes = (size - from) * sizeof(float);
                 for (var b = 0; b < Math.Min(bytes, 256); b += 64)
@@ -376,8 +376,8 @@ public sealed partial class CatalogueEngine
         {
             if (y < n0)
             {
-                var si = y / shardCapacity;
-                return bySong[si].AsSpan(((y - (si * shardCapacity)) * size) + from, upTo - from);
+                var (block, row) = SongRow(y);
+                return block.AsSpan(row + from, upTo - from);
             }
 
             for (var q = from; q < upTo; q++)
@@ -386,6 +386,13 @@ public sealed partial class CatalogueEngine
             }
 
             return scratch;
+        }
+
+        /// <summary>The song-major block of an earlier song y and the offset of its B values in it.</summary>
+        private (float[] Block, int Row) SongRow(int y)
+        {
+            var si = y / shardCapacity;
+            return (bySong[si], (y - (si * shardCapacity)) * size);
         }
 
         private static int[] CreateFed(int n0, int size)

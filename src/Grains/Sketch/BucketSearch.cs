@@ -13,9 +13,9 @@ namespace OrleansHub.Grains.Sketch;
 /// unsorted knots, more than 64 knots or a machine without AVX-512 take that scalar path.
 /// </summary>
 /// <remarks>
-/// The per-value cost is about three vector instructions, against a scan of every knot (or a
-/// table look-up with a branch) per value: it is what a batch's catch-up of a sketch and an
-/// inserted song's full-row sketch spend their time on.
+/// The per-value cost is about three vector instructions, against a scan of every knot per value:
+/// <see cref="SketchOps.AddRange"/> (a batch's catch-up of a sketch) uses it for runs of 16 or more
+/// values. An inserted song's full-row sketch uses <see cref="KnotTable"/> instead.
 /// </remarks>
 [SkipLocalsInit]
 internal ref struct BucketSearch

@@ -220,6 +220,7 @@ public static class SketchOps
     public static void AddRange(Span<float> knots, Span<float> counts, ref SketchHeader header, ReadOnlySpan<float> values)
     {
         const int Chunk = 256;
+        const int VectorRun = 16;
         Span<int> buckets = stackalloc int[Chunk];
         var i = 0;
         while (i < values.Length)
@@ -231,7 +232,7 @@ public static class SketchOps
             }
 
             // Short runs (a catch-up of a few values) search bucket by bucket; longer ones 16 values at a time.
-            var search = values.Length - i >= 16 ? new BucketSearch(knots) : default;
+            var search = values.Length - i >= VectorRun ? new BucketSearch(knots) : default;
 
             // The header's fields in locals: a struct of seven fields is not kept in registers.
             var count = header.Count;
@@ -245,7 +246,7 @@ public static class SketchOps
             while (i < segmentEnd)
             {
                 var chunk = values.Slice(i, Math.Min(Chunk, segmentEnd - i));
-                if (chunk.Length >= 16)
+                if (chunk.Length >= VectorRun)
                 {
                     search.Buckets(chunk, buckets);
                 }
@@ -256,6 +257,7 @@ public static class SketchOps
                         buckets[j] = Bucket(knots, chunk[j]);
                     }
                 }
+
                 for (var j = 0; j < chunk.Length; j++)
                 {
                     var v = chunk[j];
