@@ -12,6 +12,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _secret;
+    private readonly SemaphoreSlim _delivered = new(0);
     private int _failuresLeft;
     private int _attempts;
 
@@ -42,10 +43,31 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> deliveries were accepted, or throws after <paramref name="bound"/>.
+    /// Counted on the receiver's side, so it cannot miss deliveries a silo makes before a test subscribes to its metrics.
+    /// </summary>
+    public async Task WaitForDeliveriesAsync(int count, TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            while (Deliveries.Count < count)
+            {
+                await _delivered.WaitAsync(timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Deliveries.Count} of {count} deliveries arrived within {bound}.");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _delivered.Dispose();
     }
 
     private async Task<IResult> HandleAsync(HttpRequest request)
@@ -61,6 +83,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         var valid = request.ContentType == "application/json"
             && WebhookSignature.Verify(_secret, request.Headers[WebhookSignature.HeaderName], buffer.ToArray(), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
         Deliveries.Enqueue((long.Parse(request.Headers["X-OrleansHub-Alert-Id"].ToString(), System.Globalization.CultureInfo.InvariantCulture), valid, System.Text.Encoding.UTF8.GetString(buffer.ToArray())));
+        _delivered.Release();
         return Results.Ok();
     }
 }
