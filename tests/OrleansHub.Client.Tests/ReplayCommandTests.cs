@@ -93,12 +93,34 @@ public sealed class ReplayCommandTests : IDisposable
         File.ReadAllText(resumed).Should().Be(File.ReadAllText(full));
     }
 
+    [Fact]
+    public async Task Replay_SampledCheck_OfEverySongEqualsTheFullCheck_AndASampleIsReported()
+    {
+        var (code, stdout, stderr) = await Run("replay", "--synthetic", "150", "--seed", "4", "--check-every", "150", "--sampled-check", "500", "--format", "json");
+
+        code.Should().Be(0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var full = json.RootElement.GetProperty("checkpoints").EnumerateArray().Single();
+        var sampled = json.RootElement.GetProperty("sampledCheck");
+        sampled.GetProperty("n").GetInt32().Should().Be(150);
+        sampled.GetProperty("songs").GetInt32().Should().Be(150, "a sample larger than the catalogue takes every song");
+        foreach (var field in new[] { "sklIdentical", "sklNearTies", "mpRecallIndependent" })
+        {
+            sampled.GetProperty(field).GetDouble().Should().Be(full.GetProperty(field).GetDouble(), field);
+        }
+
+        var (code2, stdout2, stderr2) = await Run("replay", "--synthetic", "150", "--seed", "4", "--check-every", "0", "--sampled-check", "40");
+        code2.Should().Be(0, stderr2);
+        stdout2.Should().MatchRegex(@"(?m)sampled exact check \(40 of 150 songs, [0-9.]+ s\): SKL identical 1\.0000 \(near-ties 0\), MP recall vs mp-independent (0\.[89][0-9]{3}|1\.0000)\r?$");
+    }
+
     [Theory]
     [InlineData("replay")]
     [InlineData("replay", "--synthetic", "10", "--features", "x.jsonl")]
     [InlineData("replay", "--synthetic", "0")]
     [InlineData("replay", "--synthetic", "10", "--candidates", "2")]
     [InlineData("replay", "--synthetic", "10", "--check-every", "-1")]
+    [InlineData("replay", "--synthetic", "10", "--sampled-check", "-1")]
     public async Task Replay_BadUsage_ExitsTwo(params string[] args)
     {
         var (code, _, stderr) = await Run(args);

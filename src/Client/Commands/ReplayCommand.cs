@@ -21,6 +21,7 @@ internal static class ReplayCommand
         var staleness = new Option<int>("--staleness") { Description = "R: every MP list is re-ranked at least once every R insertions.", DefaultValueFactory = _ => defaults.Staleness };
         var minRefresh = new Option<int>("--min-refresh") { Description = "At least this many MP lists re-ranked per insertion (keeps small catalogues fresh).", DefaultValueFactory = _ => defaults.MinRefresh };
         var checkEvery = new Option<int>("--check-every") { Description = $"Exact from-scratch check every C insertions and at the end (0: none; skipped above {ExactCheck.MaxSongs} songs).", DefaultValueFactory = _ => 1000 };
+        var sampledCheck = new Option<int>("--sampled-check") { Description = "At the end, check S sampled songs' SKL and MP lists exactly against the whole catalogue (any size; O(n²) kernel work: minutes at 100,000 songs). 0: off.", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Insert in batches of B songs (many-vs-many kernel; same state as one by one).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Engine threads (-1: all cores). Results do not depend on it.", DefaultValueFactory = _ => -1 };
         var dump = new Option<FileInfo?>("--dump-lists") { Description = "Write {\"ids\", \"skl\", \"mp\"} of the final state as JSON." };
@@ -30,13 +31,14 @@ internal static class ReplayCommand
 
         var command = new Command("replay", "Insert songs one by one through the streaming engine; report exact-check accuracy, latency, throughput, memory and alerts.")
         {
-            features, synthetic, seed, k, candidates, quantiles, tail, staleness, minRefresh, checkEvery, batch, threads, dump, resume, save, format,
+            features, synthetic, seed, k, candidates, quantiles, tail, staleness, minRefresh, checkEvery, sampledCheck, batch, threads, dump, resume, save, format,
         };
         Require(k, v => v > 0, "--k must be positive.");
         Require(quantiles, v => v >= 2, "--quantiles must be at least 2.");
         Require(staleness, v => v > 0, "--staleness must be positive.");
         Require(minRefresh, v => v >= 0, "--min-refresh must be 0 or positive.");
         Require(checkEvery, v => v >= 0, "--check-every must be 0 or positive.");
+        Require(sampledCheck, v => v >= 0, "--sampled-check must be 0 or positive.");
         Require(batch, v => v > 0, "--batch must be positive.");
         Require(threads, v => v == -1 || v > 0, "--threads must be -1 or positive.");
         command.Validators.Add(result =>
@@ -75,6 +77,7 @@ internal static class ReplayCommand
                 parse.GetValue(seed),
                 options,
                 parse.GetValue(checkEvery),
+                parse.GetValue(sampledCheck),
                 parse.GetValue(batch),
                 parse.GetValue(dump)?.FullName,
                 parse.GetValue(resume)?.FullName,

@@ -53,6 +53,15 @@ internal sealed record Checkpoint(
     int Alerts,
     double Seconds);
 
+/// <summary>The sampled exact check: the live lists of sampled songs against their exact lists over the whole catalogue.</summary>
+/// <param name="N">Live songs.</param>
+/// <param name="Songs">Songs sampled.</param>
+/// <param name="SklIdentical">Share of sampled songs whose live SKL list equals the exact one.</param>
+/// <param name="SklNearTies">Sampled songs whose SKL list differs only among equal-distance entries.</param>
+/// <param name="MpRecallIndependent">Tie-tolerant recall of the sampled songs' live MP lists against exact mp-independent.</param>
+/// <param name="Seconds">Time of the check.</param>
+internal sealed record SampledCheckpoint(int N, int Songs, double SklIdentical, int SklNearTies, double MpRecallIndependent, double Seconds);
+
 /// <summary>Exact from-scratch recomputation of the engine's relations on its own float32 distances.</summary>
 internal static class ExactCheck
 {
@@ -166,6 +175,71 @@ internal static class ExactCheck
             liveMp.Skewness,
             consistent,
             alerts,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Checks a seeded sample of live songs exactly, at any catalogue size: their exact SKL and
+    /// mp-independent lists over the whole catalogue (<see cref="SampledExact"/>, the same scores and
+    /// tie rule as <see cref="Run"/>) against the engine's lists, with the same measures. mp-empiric
+    /// is not computed (it needs every pair's co-occurrence count).
+    /// </summary>
+    public static SampledCheckpoint RunSampled(CatalogueEngine engine, int songs, ulong seed)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var live = engine.LiveOrdinals();
+        var n = live.Length;
+        const int stride = SklPacking.Stride;
+        var rows = new float[(long)n * stride];
+        var index = new Dictionary<int, int>(n);
+        for (var i = 0; i < n; i++)
+        {
+            engine.CopyRow(live[i], rows.AsSpan(i * stride, stride));
+            index[live[i]] = i;
+        }
+
+        var exact = SampledExact.Compute(rows, MutualProximity.Sample(n, songs, seed), engine.Options.K, engine.Options.MaxDegreeOfParallelism);
+        var identical = 0;
+        var nearTies = 0;
+        long hits = 0, total = 0;
+        for (var i = 0; i < exact.Sample.Count; i++)
+        {
+            var s = exact.Sample[i];
+            var skl = engine.NeighbourOrdinals(live[s], Metric.Skl).Select(o => index[o]).ToArray();
+            var sklExact = exact.SklList(i);
+            if (skl.SequenceEqual(sklExact))
+            {
+                identical++;
+            }
+            else if (skl.Length == sklExact.Count && skl.Select((t, j) => exact.Distance(i, t) == exact.Distance(i, sklExact[j])).All(same => same))
+            {
+                nearTies++;
+            }
+
+            var mpExact = exact.MpIndependentList(i);
+            if (mpExact.Count == 0)
+            {
+                continue;
+            }
+
+            var kth = exact.MpIndependentScore(i, mpExact[^1]);
+            foreach (var o in engine.NeighbourOrdinals(live[s], Metric.Mp))
+            {
+                total++;
+                if (exact.MpIndependentScore(i, index[o]) >= kth)
+                {
+                    hits++;
+                }
+            }
+        }
+
+        var sampled = exact.Sample.Count;
+        return new SampledCheckpoint(
+            n,
+            sampled,
+            sampled == 0 ? 1 : (double)identical / sampled,
+            nearTies,
+            total == 0 ? 1 : (double)hits / total,
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 

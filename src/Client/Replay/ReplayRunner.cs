@@ -15,6 +15,7 @@ internal sealed record ReplaySettings(
     ulong Seed,
     EngineOptions Engine,
     int CheckEvery,
+    int SampledCheck,
     int Batch,
     string? DumpLists,
     string? Resume,
@@ -43,6 +44,7 @@ internal sealed record ReplayResult(
     double P50OverStream,
     double GenerationSeconds,
     IReadOnlyList<Checkpoint> Checkpoints,
+    SampledCheckpoint? SampledCheck,
     IReadOnlyDictionary<string, int> AlertCounts,
     IReadOnlyList<string> Alerts,
     string? Note);
@@ -273,6 +275,17 @@ internal static class ReplayRunner
             Checkpoint();
         }
 
+        SampledCheckpoint? sampled = null;
+        if (settings.SampledCheck > 0 && engine.Count > 1)
+        {
+            if (engine.Count >= ProgressFrom)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: sampled exact check of {Math.Min(settings.SampledCheck, engine.Count)} songs against {engine.Count} (all pairs)"));
+            }
+
+            sampled = ExactCheck.RunSampled(engine, settings.SampledCheck, settings.Seed);
+        }
+
         var window = Math.Min(latencies.Count, EndWindow);
         var endLatencies = latencies.GetRange(latencies.Count - window, window);
         endLatencies.Sort();
@@ -331,6 +344,7 @@ internal static class ReplayRunner
             streamMs > 0 && endLatencies.Count > 0 ? Percentile(endLatencies, 0.5) / streamMs : 0,
             generation.Elapsed.TotalSeconds,
             checkpoints,
+            sampled,
             alertCounts,
             alertLines,
             note);
@@ -424,6 +438,11 @@ internal static class ReplayRunner
             {
                 output.WriteLine(string.Create(c, $"{p.N,7}  {p.SklIdentical,13:F4}  {p.SklNearTies,9}  {p.MpRecallIndependent,13:F4}  {p.MpRecallEmpiric,13:F4}  {p.OccurrenceL1Skl,7}  {p.OccurrenceL1MpIndependent,7}  {p.OccurrenceL1MpEmpiric,7}  {p.HubsSkl,6}/{p.HubsSklExact,-7}  {p.AntihubsSkl,6}/{p.AntihubsSklExact,-7}  {p.HubsMp,5}/{p.HubsMpIndependent}/{p.HubsMpEmpiric,-6}  {p.AntihubsMp,5}/{p.AntihubsMpIndependent}/{p.AntihubsMpEmpiric,-6}  {p.IncrementalConsistent,10}  {p.Alerts,6}"));
             }
+        }
+
+        if (r.SampledCheck is { } sc)
+        {
+            output.WriteLine(string.Create(c, $"sampled exact check ({sc.Songs} of {sc.N} songs, {sc.Seconds:F1} s): SKL identical {sc.SklIdentical:F4} (near-ties {sc.SklNearTies}), MP recall vs mp-independent {sc.MpRecallIndependent:F4}"));
         }
 
         output.WriteLine("alerts: " + (r.AlertCounts.Count == 0 ? "none" : string.Join(", ", r.AlertCounts.Select(kv => $"{kv.Key} {kv.Value}"))));

@@ -14,27 +14,34 @@ internal static class PlainReference
         var lists = new int[n][];
         for (var x = 0; x < n; x++)
         {
-            var candidates = Enumerable.Range(0, n).Where(t => t != x).ToList();
-            candidates.Sort((a, b) =>
-            {
-                var sa = score(x, a);
-                var sb = score(x, b);
-                if (sa != sb)
-                {
-                    return sb.CompareTo(sa);
-                }
-
-                if (d[x, a] != d[x, b])
-                {
-                    return d[x, a].CompareTo(d[x, b]);
-                }
-
-                return a.CompareTo(b);
-            });
-            lists[x] = candidates.Take(Math.Min(k, n - 1)).ToArray();
+            lists[x] = KnnOf(d, x, k, score);
         }
 
         return lists;
+    }
+
+    /// <summary>The k-NN list of one song x by full sort (see <see cref="Knn"/>).</summary>
+    public static int[] KnnOf(double[,] d, int x, int k, Func<int, int, double> score)
+    {
+        var n = d.GetLength(0);
+        var candidates = Enumerable.Range(0, n).Where(t => t != x).ToList();
+        candidates.Sort((a, b) =>
+        {
+            var sa = score(x, a);
+            var sb = score(x, b);
+            if (sa != sb)
+            {
+                return sb.CompareTo(sa);
+            }
+
+            if (d[x, a] != d[x, b])
+            {
+                return d[x, a].CompareTo(d[x, b]);
+            }
+
+            return a.CompareTo(b);
+        });
+        return candidates.Take(Math.Min(k, n - 1)).ToArray();
     }
 
     public static double Distance(double[,] d, int x, int t) => -d[x, t];
