@@ -257,23 +257,7 @@ public sealed class SampledExact
         {
             if (t != s)
             {
-                // Songs at most d(s, t) away: the first index whose value exceeds it.
-                var d = row[t];
-                int lo = 0, hi = others.Length;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >>> 1;
-                    if (others[mid] <= d)
-                    {
-                        lo = mid + 1;
-                    }
-                    else
-                    {
-                        hi = mid;
-                    }
-                }
-
-                greater[t] = others.Length - lo;
+                greater[t] = others.Length - SortedSearch.CountAtMost<float>(others, row[t]);
             }
         }
 
