@@ -275,17 +275,6 @@ internal static class ReplayRunner
             Checkpoint();
         }
 
-        SampledCheckpoint? sampled = null;
-        if (settings.SampledCheck > 0 && engine.Count > 1)
-        {
-            if (engine.Count >= ProgressFrom)
-            {
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: sampled exact check of {Math.Min(settings.SampledCheck, engine.Count)} songs against {engine.Count} (all pairs)"));
-            }
-
-            sampled = ExactCheck.RunSampled(engine, settings.SampledCheck, settings.Seed);
-        }
-
         var window = Math.Min(latencies.Count, EndWindow);
         var endLatencies = latencies.GetRange(latencies.Count - window, window);
         endLatencies.Sort();
@@ -325,6 +314,19 @@ internal static class ReplayRunner
             }
         }
 
+        // The peak before the sampled check, whose all-pairs scratch is not the engine's.
+        var peakWorkingSet = process.PeakWorkingSet64;
+        SampledCheckpoint? sampled = null;
+        if (settings.SampledCheck > 0 && engine.Count > 1)
+        {
+            if (engine.Count >= ProgressFrom)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: sampled exact check of {Math.Min(settings.SampledCheck, engine.Count)} songs against {engine.Count} (all pairs)"));
+            }
+
+            sampled = ExactCheck.RunSampled(engine, settings.SampledCheck, settings.Seed);
+        }
+
         var o = engine.Options;
         return new ReplayResult(
             engine.Count,
@@ -339,7 +341,7 @@ internal static class ReplayRunner
             window,
             seconds > 0 ? latencies.Count / seconds : 0,
             (double)engine.StateBytes() / n,
-            (double)process.PeakWorkingSet64 / n,
+            (double)peakWorkingSet / n,
             streamMs,
             streamMs > 0 && endLatencies.Count > 0 ? Percentile(endLatencies, 0.5) / streamMs : 0,
             generation.Elapsed.TotalSeconds,

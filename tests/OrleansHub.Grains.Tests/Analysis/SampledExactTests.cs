@@ -90,7 +90,7 @@ public sealed class SampledExactTests
         var rows = SklPacking.PackRows(songs, SklPacking.Centre(songs));
         FluentActions.Invoking(() => SampledExact.Compute(rows, [1, 1], 5)).Should().Throw<ArgumentException>().WithMessage("*distinct*");
         FluentActions.Invoking(() => SampledExact.Compute(rows, [10], 5)).Should().Throw<ArgumentException>().WithMessage("*below 10*");
-        FluentActions.Invoking(() => SampledExact.Compute(rows.AsSpan(1), [0], 5)).Should().Throw<ArgumentException>().WithMessage("*whole number*");
+        FluentActions.Invoking(() => SampledExact.Compute(rows[1..], [0], 5)).Should().Throw<ArgumentException>().WithMessage("*whole number*");
         FluentActions.Invoking(() => SampledExact.Compute(rows, [0], 0)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => SampledExact.Compute(rows, [0], 5, 0)).Should().Throw<ArgumentOutOfRangeException>();
     }
