@@ -133,7 +133,7 @@ internal static class ExactCheck
             {
                 identical++;
             }
-            else if (SameDistances(sklLive[x], sklExact[x], x, sklScorer))
+            else if (SameDistances(sklLive[x], sklExact[x], t => sklScorer.Base(x, t)))
             {
                 nearTies++;
             }
@@ -211,7 +211,7 @@ internal static class ExactCheck
             {
                 identical++;
             }
-            else if (skl.Length == sklExact.Count && skl.Select((t, j) => exact.Distance(i, t) == exact.Distance(i, sklExact[j])).All(same => same))
+            else if (SameDistances(skl, sklExact.ToArray(), t => exact.Distance(i, t)))
             {
                 nearTies++;
             }
@@ -260,7 +260,8 @@ internal static class ExactCheck
         return new NeighbourLists(live.Length, k, flat);
     }
 
-    private static bool SameDistances(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int x, PairScorer scorer)
+    /// <summary>True when two lists of a song's neighbours hold the same distances position by position (they differ only among ties).</summary>
+    private static bool SameDistances(ReadOnlySpan<int> a, ReadOnlySpan<int> b, Func<int, double> distance)
     {
         if (a.Length != b.Length)
         {
@@ -269,7 +270,7 @@ internal static class ExactCheck
 
         for (var i = 0; i < a.Length; i++)
         {
-            if (scorer.Base(x, a[i]) != scorer.Base(x, b[i]))
+            if (distance(a[i]) != distance(b[i]))
             {
                 return false;
             }

@@ -50,7 +50,7 @@ public sealed class SampledExact
     public IReadOnlyList<int> Sample { get; }
 
     /// <summary>d(Sample[i], t) as the kernel computed it (0 for t = Sample[i]).</summary>
-    public float Distance(int i, int t) => t == Sample[i] ? 0 : _rows[i][t];
+    public float Distance(int i, int t) => _rows[i][t];
 
     /// <summary>G[Sample[i], t]: songs other than Sample[i] strictly farther from it than t.</summary>
     public int Greater(int i, int t) => _greaterFrom[i][t];

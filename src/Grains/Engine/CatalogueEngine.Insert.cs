@@ -194,21 +194,19 @@ public sealed partial class CatalogueEngine
         return c == 0 || !(d < s.TailDist[(l * s.Tail) + c - 1]);
     }
 
-    /// <summary>F_y(d) of the served MP (0 when y has no other songs); <paramref name="owed"/> as in <see cref="CountAtMost"/>.</summary>
-    private static double Cdf(Shard s, int l, float d, long owed)
-    {
-        var n = s.Headers[l].Count + owed;
-        return n == 0 ? 0 : Math.Min(1, CountAtMost(s, l, d, n) / n);
-    }
+    /// <summary>F_y(d) of the served MP (0 when y has no other songs); <paramref name="count"/> is <see cref="DistanceCount"/>.</summary>
+    private static double Cdf(Shard s, int l, float d, long count) =>
+        count == 0 ? 0 : Math.Min(1, CountAtMost(s, l, d, count) / count);
 
-    /// <summary>Values a running batch still owes y's sketch after the current step (0 outside a batch).</summary>
-    private long Owed(Shard s, int l) => _feed is { } feed ? feed.Step + 1 - feed.Fed(s.First + l) : 0;
+    /// <summary>y's number of distances: its sketch count plus the values a running batch still owes it after the current step.</summary>
+    private long DistanceCount(Shard s, int l) =>
+        s.Headers[l].Count + (_feed is { } feed ? feed.Step + 1 - feed.Fed(s.First + l) : 0);
 
     /// <summary>D_MP(y, t) = 1 − S_y(d)·S_t(d) = F_y + F_t − F_y·F_t, as float32.</summary>
     private float MpDistance(Shard ys, int yl, Shard ts, int tl, float d)
     {
-        var fy = Cdf(ys, yl, d, Owed(ys, yl));
-        var ft = Cdf(ts, tl, d, Owed(ts, tl));
+        var fy = Cdf(ys, yl, d, DistanceCount(ys, yl));
+        var ft = Cdf(ts, tl, d, DistanceCount(ts, tl));
         return (float)(fy + ft - (fy * ft));
     }
 

@@ -127,12 +127,12 @@ public sealed partial class CatalogueEngine
 
         // Margin: a bound above worst·(1 + 10⁻⁶) puts the float32 score strictly above the worst.
         var worst = (s.CandScore[(l * m) + m - 1] * (1 + 1e-6)) + 1e-12;
-        var owedY = Owed(s, l);
+        var countY = DistanceCount(s, l);
         later.RemoveAll(e =>
         {
             var (ts, tl) = Locate(e.T);
-            var fy = Cdf(s, l, e.D, owedY);
-            var n = ts.Headers[tl].Count + Owed(ts, tl);
+            var fy = Cdf(s, l, e.D, countY);
+            var n = DistanceCount(ts, tl);
             var ft = n == 0 ? 0 : Math.Min(1, ts.TailCount[tl] / (double)n);
             return fy + ft - (fy * ft) > worst;
         });
