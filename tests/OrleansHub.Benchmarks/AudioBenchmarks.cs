@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using OrleansHub.Audio;
 using OrleansHub.Grains.Model;
+using OrleansHub.TestSupport;
 
 namespace OrleansHub.Benchmarks;
 
@@ -65,19 +66,6 @@ public class AudioBenchmarks
         }
 
         using var fs = File.Create(path);
-        using var w = new BinaryWriter(fs);
-        w.Write("RIFF"u8);
-        w.Write(36 + data.Length);
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((ushort)1);
-        w.Write((ushort)2);
-        w.Write(sampleRate);
-        w.Write(sampleRate * 4);
-        w.Write((ushort)4);
-        w.Write((ushort)16);
-        w.Write("data"u8);
-        w.Write(data.Length);
-        w.Write(data);
+        Pcm16Wav.Write(fs, 2, sampleRate, data);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OrleansHub.TestSupport;
 
 namespace OrleansHub.Client.Tests;
 
@@ -22,19 +23,6 @@ internal static class ToneWriter
         }
 
         using var stream = File.Create(path);
-        using var w = new BinaryWriter(stream);
-        w.Write("RIFF"u8);
-        w.Write(36 + data.Length);
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((short)1);
-        w.Write((short)channels);
-        w.Write(rate);
-        w.Write(rate * channels * 2);
-        w.Write((short)(channels * 2));
-        w.Write((short)16);
-        w.Write("data"u8);
-        w.Write(data.Length);
-        w.Write(data);
+        Pcm16Wav.Write(stream, channels, rate, data);
     }
 }

@@ -1,9 +1,11 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
 using OrleansHub.Contracts;
+using OrleansHub.TestSupport;
 
 namespace OrleansHub.Silo.Tests;
 
@@ -319,27 +321,15 @@ public sealed class SiloApiTests : IDisposable
     {
         const int rate = 22050;
         var frames = (int)(seconds * rate);
-        using var stream = new MemoryStream();
-        using var w = new BinaryWriter(stream);
-        w.Write("RIFF"u8);
-        w.Write(36 + (frames * 2));
-        w.Write("WAVEfmt "u8);
-        w.Write(16);
-        w.Write((short)1);
-        w.Write((short)1);
-        w.Write(rate);
-        w.Write(rate * 2);
-        w.Write((short)2);
-        w.Write((short)16);
-        w.Write("data"u8);
-        w.Write(frames * 2);
+        var data = new byte[frames * 2];
         var rng = new Random(7);
         for (var f = 0; f < frames; f++)
         {
-            w.Write((short)(16000 * (Math.Sin(2 * Math.PI * frequency * f / rate) + (0.02 * (rng.NextDouble() - 0.5)))));
+            BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(f * 2), (short)(16000 * (Math.Sin(2 * Math.PI * frequency * f / rate) + (0.02 * (rng.NextDouble() - 0.5)))));
         }
 
-        w.Flush();
+        using var stream = new MemoryStream();
+        Pcm16Wav.Write(stream, 1, rate, data);
         return stream.ToArray();
     }
 
